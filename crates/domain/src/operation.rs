@@ -1,0 +1,110 @@
+//! The closed list of operations. Each knows its name in every protocol, the scope it needs and
+//! whether it writes, so the gate, the metrics and the cross-protocol tests iterate one list and
+//! nothing is forgotten.
+
+use crate::access::Scope;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    ListUsers,
+    GetUser,
+    CreateUser,
+    UpdateUser,
+    DeleteUser,
+    ListProducts,
+    GetProduct,
+    ListUserOrders,
+    GetOrder,
+    CreateOrder,
+    UpdateOrderStatus,
+    DeleteOrder,
+    GetEvents,
+    WatchEvents,
+}
+
+/// One operation's names and rules.
+pub struct OperationInfo {
+    /// The contract's name, e.g. `getUser`: also the `operation` metrics label.
+    pub name: &'static str,
+    /// JSON-RPC method on `/ws`.
+    pub ws_method: &'static str,
+    /// SOAP operation (and gRPC method) name.
+    pub pascal: &'static str,
+    pub scope: Scope,
+    pub writes: bool,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 14] = [
+        Operation::ListUsers,
+        Operation::GetUser,
+        Operation::CreateUser,
+        Operation::UpdateUser,
+        Operation::DeleteUser,
+        Operation::ListProducts,
+        Operation::GetProduct,
+        Operation::ListUserOrders,
+        Operation::GetOrder,
+        Operation::CreateOrder,
+        Operation::UpdateOrderStatus,
+        Operation::DeleteOrder,
+        Operation::GetEvents,
+        Operation::WatchEvents,
+    ];
+
+    pub fn info(self) -> &'static OperationInfo {
+        &TABLE[self as usize]
+    }
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+    pub fn scope(self) -> Scope {
+        self.info().scope
+    }
+    pub fn from_ws_method(method: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|op| op.info().ws_method == method)
+    }
+    pub fn from_pascal(name: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|op| op.info().pascal == name)
+    }
+}
+
+macro_rules! op {
+    ($name:literal, $ws:literal, $pascal:literal, $scope:ident, $writes:literal) => {
+        OperationInfo { name: $name, ws_method: $ws, pascal: $pascal, scope: Scope::$scope, writes: $writes }
+    };
+}
+
+/// One row per operation, in `Operation` order (CONTRACT §3). Events are read with `orders:read`:
+/// they carry order and user changes alike, and every demo credential that reads has it.
+#[rustfmt::skip]
+const TABLE: [OperationInfo; 14] = [
+    op!("listUsers",         "users.list",          "ListUsers",         UsersRead,    false),
+    op!("getUser",           "users.get",           "GetUser",           UsersRead,    false),
+    op!("createUser",        "users.create",        "CreateUser",        UsersWrite,   true),
+    op!("updateUser",        "users.update",        "UpdateUser",        UsersWrite,   true),
+    op!("deleteUser",        "users.delete",        "DeleteUser",        UsersWrite,   true),
+    op!("listProducts",      "products.list",       "ListProducts",      ProductsRead, false),
+    op!("getProduct",        "products.get",        "GetProduct",        ProductsRead, false),
+    op!("listUserOrders",    "orders.listByUser",   "ListUserOrders",    OrdersRead,   false),
+    op!("getOrder",          "orders.get",          "GetOrder",          OrdersRead,   false),
+    op!("createOrder",       "orders.create",       "CreateOrder",       OrdersWrite,  true),
+    op!("updateOrderStatus", "orders.updateStatus", "UpdateOrderStatus", OrdersWrite,  true),
+    op!("deleteOrder",       "orders.delete",       "DeleteOrder",       OrdersWrite,  true),
+    op!("getEvents",         "events.list",         "GetEvents",         OrdersRead,   false),
+    op!("watchEvents",       "events.subscribe",    "WatchEvents",       OrdersRead,   false),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_line_up_with_the_enum_and_names_are_unique() {
+        for (index, op) in Operation::ALL.iter().enumerate() {
+            assert_eq!(*op as usize, index);
+            assert_eq!(Operation::from_ws_method(op.info().ws_method), Some(*op));
+            assert_eq!(Operation::from_pascal(op.info().pascal), Some(*op));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Builds the one endpoint from settings and runs it on an already bound listener, so tests
+//! can bind port 0 and the binary can bind what `--listen` says.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use playground_domain::Playground;
+use poem::endpoint::BoxEndpoint;
+use poem::listener::TcpAcceptor;
+use poem::middleware::AddData;
+use poem::{get, EndpointExt, Response, Route};
+
+use crate::config::Settings;
+use crate::gate::Gate;
+use crate::one_port::OnePort;
+use crate::{graphql, grpc, ops, rest, soap, ws};
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Every protocol's endpoint on one router, behind the one-port dispatcher.
+pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePort> {
+    let playground = Arc::new(Playground::new(settings.event_history));
+    if let Some(seed) = settings.seed {
+        playground_domain::seed::seed(&playground, seed);
+    }
+    let gate = Arc::new(Gate::new(settings, playground));
+    let limits = &settings.limits;
+    let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
+    let openapi_json = rest.spec_endpoint();
+    let schema = graphql::schema(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
+    let soap_config = soap::SoapConfig {
+        max_body_bytes: limits.max_body_bytes,
+        wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
+    };
+    let http = Route::new()
+        .nest("/api/v1", rest.with(rest::BodyLimit(limits.max_body_bytes)))
+        .at("/openapi.json", openapi_json)
+        .at("/graphql", get(graphql::endpoint).post(graphql::endpoint).data(schema).data(graphql::MaxBodyBytes(limits.max_body_bytes)))
+        .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)))
+        .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config))
+        .at("/healthz", get(ops::healthz))
+        .at("/readyz", get(ops::readyz))
+        .with(AddData::new(gate.clone()))
+        .catch_all_error(rest::catch_all);
+    let http: BoxEndpoint<'static, Response> = http.boxed();
+    let grpc = grpc::routes(gate, limits.max_body_bytes).await?;
+    Ok(OnePort::new(grpc, http))
+}
+
+/// The start-up banner: where each protocol lives and how to call it.
+fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
+    let host = addr.to_string();
+    let auth = if settings.no_auth {
+        "auth      off (--no-auth): every operation is open".to_owned()
+    } else {
+        let keys: Vec<String> =
+            settings.api_keys.iter().map(|key| format!("{} [{}]", key.key, key.scopes)).collect();
+        format!("api keys  {}  (header X-API-Key or query api_key)", keys.join(", "))
+    };
+    let data = match settings.seed {
+        Some(seed) => format!("demo data seed {seed}"),
+        None => "no data (--empty)".to_owned(),
+    };
+    format!(
+        "api-playground {version}: five protocols, one port, {data}
+  REST      {base_url}/api/v1/users/42        OpenAPI {base_url}/openapi.json
+  GraphQL   {base_url}/graphql                {{ user(id: 42) {{ name email }} }}
+  gRPC      {host} (h2c)          playground.v1.UserService/GetUser, with reflection
+  WebSocket ws://{host}/ws                 {{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":42}}}}
+  SOAP      {base_url}/soap                   WSDL {base_url}/soap?wsdl
+  ops       {base_url}/healthz  {base_url}/readyz
+  {auth}
+  rate      burst {burst}, {per_second}/s per caller, shared by all protocols",
+        version = env!("CARGO_PKG_VERSION"),
+        burst = settings.default_tier.burst,
+        per_second = settings.default_tier.per_second,
+    )
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let endpoint = build(&settings, &base_url).await?;
+    println!("listening on {base_url}");
+    println!("{}", banner(&settings, &base_url, addr));
+    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    poem::Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(endpoint, shutdown, Some(DRAIN_TIMEOUT))
+        .await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,257 @@
+//! `api-playground bench`: the same operation on every protocol, over keep-alive connections,
+//! against a running server (`--url`) or one started in-process with the rate limit lifted.
+//! Prints requests/s, p50/p99 latency and bytes per call, as a table or `--json`.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::grpc::pb::user_service_client::UserServiceClient;
+use crate::grpc::pb::GetUserRequest;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Server to measure; without it one is started in-process (rate limit lifted).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The operation (only getUser so far: every protocol has it).
+    #[arg(long, default_value = "getUser")]
+    pub operation: String,
+    /// Id of the user to get.
+    #[arg(long, default_value_t = 42)]
+    pub id: u64,
+    /// Seconds per protocol.
+    #[arg(long, default_value_t = 3.0)]
+    pub duration: f64,
+    /// Concurrent keep-alive connections per protocol.
+    #[arg(long, default_value_t = 8)]
+    pub connections: usize,
+    #[arg(long, default_value = "demo-read-key")]
+    pub api_key: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Rest,
+    GraphQl,
+    Grpc,
+    WebSocket,
+    Soap,
+}
+
+const PROTOCOLS: [Protocol; 5] = [Protocol::Rest, Protocol::GraphQl, Protocol::Grpc, Protocol::WebSocket, Protocol::Soap];
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::Rest => "REST (HTTP/1.1)",
+            Protocol::GraphQl => "GraphQL (HTTP/1.1)",
+            Protocol::Grpc => "gRPC (h2c)",
+            Protocol::WebSocket => "WebSocket JSON-RPC",
+            Protocol::Soap => "SOAP 1.1 (HTTP/1.1)",
+        }
+    }
+}
+
+/// One protocol's result.
+#[derive(Debug, serde::Serialize)]
+struct Row {
+    protocol: &'static str,
+    calls: u64,
+    errors: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    response_bytes_per_call: u64,
+}
+
+/// A client for one connection that makes one call and says how many bytes came back.
+enum Client {
+    Http { client: reqwest::Client, request: reqwest::Request },
+    Grpc(UserServiceClient<tonic::transport::Channel>, u64, String),
+    WebSocket(Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>, String),
+}
+
+impl Client {
+    async fn connect(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Result<Client> {
+        let http = || reqwest::Client::builder().http1_only().pool_max_idle_per_host(1).build();
+        let id = args.id;
+        Ok(match protocol {
+            Protocol::Rest => {
+                let client = http()?;
+                let request = client.get(format!("{base}/api/v1/users/{id}")).header("x-api-key", &args.api_key).build()?;
+                Client::Http { client, request }
+            }
+            Protocol::GraphQl => {
+                let client = http()?;
+                let query = format!("{{\"query\":\"{{ user(id: \\\"{id}\\\") {{ id name email }} }}\"}}");
+                let request = client
+                    .post(format!("{base}/graphql"))
+                    .header("x-api-key", &args.api_key)
+                    .header("content-type", "application/json")
+                    .body(query)
+                    .build()?;
+                Client::Http { client, request }
+            }
+            Protocol::Soap => {
+                let client = http()?;
+                let envelope = format!(
+                    "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><GetUser xmlns=\"{}\"><Id>{id}</Id></GetUser></soap:Body></soap:Envelope>",
+                    crate::soap::NAMESPACE
+                );
+                let request = client
+                    .post(format!("{base}/soap"))
+                    .header("x-api-key", &args.api_key)
+                    .header("content-type", "text/xml; charset=utf-8")
+                    .header("soapaction", format!("\"{}/GetUser\"", crate::soap::NAMESPACE))
+                    .body(envelope)
+                    .build()?;
+                Client::Http { client, request }
+            }
+            Protocol::Grpc => {
+                let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?.connect().await?;
+                Client::Grpc(UserServiceClient::new(channel), id, args.api_key.clone())
+            }
+            Protocol::WebSocket => {
+                let ws_url = format!("{}/ws?api_key={}", base.replacen("http", "ws", 1), args.api_key);
+                let (socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
+                let call = format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":{id}}}}}");
+                Client::WebSocket(Box::new(socket), call)
+            }
+        })
+    }
+
+    /// One call: Ok(bytes received) when it succeeded.
+    async fn call(&mut self) -> anyhow::Result<u64> {
+        match self {
+            Client::Http { client, request } => {
+                let request = request.try_clone().context("request body is not cloneable")?;
+                let response = client.execute(request).await?;
+                let ok = response.status().is_success();
+                let bytes = response.bytes().await?;
+                anyhow::ensure!(ok && !bytes.windows(7).any(|w| w == b"\"errors"), "error answer");
+                Ok(bytes.len() as u64)
+            }
+            Client::Grpc(client, id, key) => {
+                let mut request = tonic::Request::new(GetUserRequest { id: *id });
+                request.metadata_mut().insert("x-api-key", key.parse()?);
+                let response = client.get_user(request).await?;
+                Ok(prost::Message::encoded_len(response.get_ref()) as u64)
+            }
+            Client::WebSocket(socket, call) => {
+                socket.send(Message::text(call.clone())).await?;
+                match socket.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        anyhow::ensure!(!text.contains("\"error\""), "error answer");
+                        Ok(text.len() as u64)
+                    }
+                    other => anyhow::bail!("unexpected WebSocket answer: {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Result<Row> {
+    let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
+    let mut workers = Vec::new();
+    for _ in 0..args.connections.max(1) {
+        let mut client = Client::connect(protocol, base, args).await.with_context(|| format!("connecting {}", protocol.name()))?;
+        workers.push(tokio::spawn(async move {
+            let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
+            let (mut errors, mut bytes) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                match client.call().await {
+                    Ok(n) => {
+                        bytes += n;
+                        if let Some(h) = histogram.as_mut() {
+                            let _ = h.record(started.elapsed().as_micros().max(1) as u64);
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (histogram, errors, bytes)
+        }));
+    }
+    let started = Instant::now();
+    let mut merged = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let (mut errors, mut bytes) = (0, 0);
+    for worker in workers {
+        let (histogram, e, b) = worker.await?;
+        if let Some(h) = histogram {
+            merged.add(h)?;
+        }
+        errors += e;
+        bytes += b;
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(args.duration);
+    let calls = merged.len();
+    Ok(Row {
+        protocol: protocol.name(),
+        calls,
+        errors,
+        requests_per_second: calls as f64 / elapsed,
+        p50_ms: merged.value_at_quantile(0.5) as f64 / 1000.0,
+        p99_ms: merged.value_at_quantile(0.99) as f64 / 1000.0,
+        response_bytes_per_call: bytes.checked_div(calls).unwrap_or(0),
+    })
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.operation == "getUser", "only --operation getUser can be measured on all five protocols so far");
+    let (base, _server) = match &args.url {
+        Some(url) => (url.trim_end_matches('/').to_owned(), None),
+        None => {
+            let (addr, server) = start_local_server().await?;
+            (format!("http://{addr}"), Some(server))
+        }
+    };
+    let mut rows = Vec::new();
+    for protocol in PROTOCOLS {
+        eprintln!("measuring {} for {} s on {} connections ...", protocol.name(), args.duration, args.connections);
+        rows.push(measure(protocol, &base, &args).await?);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        println!("getUser {} on {base}, {} keep-alive connections, {} s each", args.id, args.connections, args.duration);
+        println!("{:<22} {:>10} {:>8} {:>12} {:>9} {:>9} {:>11}", "protocol", "calls", "errors", "req/s", "p50 ms", "p99 ms", "bytes/call");
+        for row in &rows {
+            println!(
+                "{:<22} {:>10} {:>8} {:>12.0} {:>9.3} {:>9.3} {:>11}",
+                row.protocol, row.calls, row.errors, row.requests_per_second, row.p50_ms, row.p99_ms, row.response_bytes_per_call
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A server on a free loopback port with the demo data and a budget no bench can spend.
+async fn start_local_server() -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    let args = crate::config::ServeArgs {
+        listen: "127.0.0.1:0".parse()?,
+        no_auth: false,
+        seed: playground_domain::seed::DEFAULT_SEED,
+        empty: false,
+        config: None,
+    };
+    let mut settings = crate::config::Settings::load(&args)?;
+    settings.default_tier = crate::config::RateTier { burst: u32::MAX, per_second: u32::MAX };
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        if let Err(error) = crate::app::serve(settings, listener, std::future::pending()).await {
+            eprintln!("the in-process server stopped: {error:#}");
+        }
+    });
+    Ok((addr, server))
+}

@@ -1,0 +1,429 @@
+//! Everything a server is started with: the command line (clap) and the `--config` TOML file
+//! (CONTRACT §10), resolved into one `Settings`. Unknown TOML keys are refused with a clear
+//! message, so a typo never silently falls back to a default.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use playground_domain::Scopes;
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "api-playground",
+    version,
+    about = "One server, one port: REST, GraphQL, gRPC, WebSocket and SOAP over one domain",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve` is the default: its flags work without naming it.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the server (the default).
+    Serve(ServeArgs),
+    /// Measure one operation on every protocol against a running server.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to bind; port 0 picks a free port (the real one is printed).
+    #[arg(long, env = "PLAYGROUND_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Allow every operation without a credential (workshop quick start).
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Seed of the deterministic demo data.
+    #[arg(long, default_value_t = playground_domain::seed::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Start with no data at all.
+    #[arg(long, conflicts_with = "seed")]
+    pub empty: bool,
+    /// TOML file with credentials, rate-limit tiers and limits.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// The `--config` file, exactly as CONTRACT §10 lays it out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    #[serde(default)]
+    auth: AuthFile,
+    #[serde(default)]
+    rate_limit: RateLimitFile,
+    #[serde(default)]
+    events: EventsFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthFile {
+    access_token_ttl: Option<String>,
+    refresh_token_ttl: Option<String>,
+    api_keys: Option<Vec<ApiKeyFile>>,
+    users: Option<Vec<UserFile>>,
+    clients: Option<Vec<ClientFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiKeyFile {
+    key: String,
+    scopes: Vec<String>,
+    tier: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserFile {
+    username: String,
+    password: String,
+    user_id: u64,
+    scopes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientFile {
+    client_id: String,
+    secret: Option<String>,
+    #[serde(default)]
+    public: bool,
+    scopes: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimitFile {
+    burst: Option<u32>,
+    per_second: Option<u32>,
+    #[serde(default)]
+    tiers: BTreeMap<String, TierFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierFile {
+    burst: u32,
+    per_second: u32,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsFile {
+    history: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    max_body_bytes: Option<usize>,
+    graphql_max_depth: Option<usize>,
+    graphql_max_complexity: Option<usize>,
+    max_connections: Option<usize>,
+}
+
+/// An API key: the secret a client sends, what it may do, and which rate tier it draws from.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub key: String,
+    pub scopes: Scopes,
+    pub tier: String,
+}
+
+/// A person who can log in (JWT, OAuth consent, WS-Security UsernameToken).
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+    pub user_id: u64,
+    pub scopes: Scopes,
+}
+
+/// An OAuth client; public clients have no secret and must use PKCE.
+#[derive(Debug, Clone)]
+pub struct OAuthClient {
+    pub client_id: String,
+    pub secret: Option<String>,
+    pub scopes: Scopes,
+}
+
+/// A token bucket: `burst` calls at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateTier {
+    pub burst: u32,
+    pub per_second: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub graphql_max_depth: usize,
+    pub graphql_max_complexity: usize,
+    pub max_connections: usize,
+}
+
+/// Everything the server runs with, resolved from flags, the file and the demo defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub no_auth: bool,
+    /// `None` starts empty.
+    pub seed: Option<u64>,
+    pub api_keys: Vec<ApiKey>,
+    pub accounts: Vec<Account>,
+    pub clients: Vec<OAuthClient>,
+    pub access_token_ttl: std::time::Duration,
+    pub refresh_token_ttl: std::time::Duration,
+    pub default_tier: RateTier,
+    pub tiers: BTreeMap<String, RateTier>,
+    pub event_history: usize,
+    pub limits: Limits,
+}
+
+pub const DEFAULT_TIER: &str = "default";
+
+fn scopes(names: &[&str]) -> Scopes {
+    names.iter().filter_map(|name| playground_domain::Scope::parse(name)).collect()
+}
+
+fn parse_scopes(names: &[String], whose: &str) -> anyhow::Result<Scopes> {
+    Scopes::parse(names.iter().map(String::as_str)).map_err(|e| anyhow::anyhow!("{whose}: {e}"))
+}
+
+/// Parses "15m", "24h", "30s", "500ms".
+pub fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().with_context(|| format!("{text:?} is not a duration such as 250ms, 30s, 15m or 24h"))?;
+    let seconds = match unit {
+        "ms" => number / 1000.0,
+        "s" | "" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        other => bail!("unknown duration unit {other:?} in {text:?}: use ms, s, m or h"),
+    };
+    if !seconds.is_finite() || seconds < 0.0 || seconds > 365.0 * 86400.0 {
+        bail!("{text:?} is out of range");
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+impl Settings {
+    /// The demo defaults of CONTRACT §5, §6 and §8, then the file on top.
+    pub fn load(args: &ServeArgs) -> anyhow::Result<Settings> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let read = ["users:read", "orders:read", "products:read"];
+        let write = ["users:read", "orders:read", "products:read", "users:write", "orders:write"];
+        let mut settings = Settings {
+            listen: args.listen,
+            no_auth: args.no_auth,
+            seed: (!args.empty).then_some(args.seed),
+            api_keys: vec![
+                ApiKey { key: "demo-read-key".into(), scopes: scopes(&read), tier: DEFAULT_TIER.into() },
+                ApiKey { key: "demo-write-key".into(), scopes: scopes(&write), tier: DEFAULT_TIER.into() },
+            ],
+            accounts: vec![
+                Account {
+                    username: "alice".into(),
+                    password: "alice-password".into(),
+                    user_id: 1,
+                    scopes: scopes(&["users:read", "orders:read", "orders:write", "products:read"]),
+                },
+                Account {
+                    username: "admin".into(),
+                    password: "admin-password".into(),
+                    user_id: playground_domain::seed::ADMIN_USER_ID,
+                    scopes: Scopes::all(),
+                },
+            ],
+            clients: vec![
+                OAuthClient {
+                    client_id: "demo-client".into(),
+                    secret: Some("demo-secret".into()),
+                    scopes: scopes(&["users:read", "orders:read"]),
+                },
+                OAuthClient {
+                    client_id: "demo-spa".into(),
+                    secret: None,
+                    scopes: scopes(&["users:read", "orders:read", "orders:write"]),
+                },
+            ],
+            access_token_ttl: std::time::Duration::from_secs(15 * 60),
+            refresh_token_ttl: std::time::Duration::from_secs(24 * 3600),
+            default_tier: RateTier { burst: 100, per_second: 20 },
+            tiers: BTreeMap::new(),
+            event_history: playground_domain::events::DEFAULT_HISTORY,
+            limits: Limits {
+                max_body_bytes: 1 << 20,
+                graphql_max_depth: 10,
+                graphql_max_complexity: 500,
+                max_connections: 10_000,
+            },
+        };
+        settings.apply(file)?;
+        Ok(settings)
+    }
+
+    fn apply(&mut self, file: FileConfig) -> anyhow::Result<()> {
+        let FileConfig { auth, rate_limit, events, limits } = file;
+        if let Some(ttl) = auth.access_token_ttl {
+            self.access_token_ttl = parse_duration(&ttl).context("[auth] access_token_ttl")?;
+        }
+        if let Some(ttl) = auth.refresh_token_ttl {
+            self.refresh_token_ttl = parse_duration(&ttl).context("[auth] refresh_token_ttl")?;
+        }
+        if let Some(keys) = auth.api_keys {
+            self.api_keys = keys
+                .into_iter()
+                .map(|ApiKeyFile { key, scopes, tier }| {
+                    Ok(ApiKey {
+                        scopes: parse_scopes(&scopes, &format!("[auth] api key {key:?}"))?,
+                        tier: tier.unwrap_or_else(|| DEFAULT_TIER.into()),
+                        key,
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(users) = auth.users {
+            self.accounts = users
+                .into_iter()
+                .map(|UserFile { username, password, user_id, scopes }| {
+                    Ok(Account {
+                        scopes: parse_scopes(&scopes, &format!("[auth] user {username:?}"))?,
+                        username,
+                        password,
+                        user_id,
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(clients) = auth.clients {
+            self.clients = clients
+                .into_iter()
+                .map(|ClientFile { client_id, secret, public, scopes }| {
+                    if public == secret.is_some() {
+                        bail!("[auth] client {client_id:?}: give a secret, or public = true, not both");
+                    }
+                    Ok(OAuthClient {
+                        scopes: parse_scopes(&scopes, &format!("[auth] client {client_id:?}"))?,
+                        client_id,
+                        secret,
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
+        let RateLimitFile { burst, per_second, tiers } = rate_limit;
+        self.default_tier = RateTier {
+            burst: burst.unwrap_or(self.default_tier.burst),
+            per_second: per_second.unwrap_or(self.default_tier.per_second),
+        };
+        self.tiers = tiers.into_iter().map(|(name, TierFile { burst, per_second })| (name, RateTier { burst, per_second })).collect();
+        for (name, tier) in std::iter::once((DEFAULT_TIER, &self.default_tier)).chain(self.tiers.iter().map(|(n, t)| (n.as_str(), t))) {
+            if tier.burst == 0 || tier.per_second == 0 {
+                bail!("[rate_limit] tier {name:?}: burst and per_second must be at least 1");
+            }
+        }
+        for key in &self.api_keys {
+            if key.tier != DEFAULT_TIER && !self.tiers.contains_key(&key.tier) {
+                bail!("[auth] api key {:?} names tier {:?}, which [rate_limit] tiers does not define", key.key, key.tier);
+            }
+        }
+        if let Some(history) = events.history {
+            if history == 0 {
+                bail!("[events] history must be at least 1");
+            }
+            self.event_history = history;
+        }
+        let LimitsFile { max_body_bytes, graphql_max_depth, graphql_max_complexity, max_connections } = limits;
+        self.limits.max_body_bytes = max_body_bytes.unwrap_or(self.limits.max_body_bytes);
+        self.limits.graphql_max_depth = graphql_max_depth.unwrap_or(self.limits.graphql_max_depth);
+        self.limits.graphql_max_complexity = graphql_max_complexity.unwrap_or(self.limits.graphql_max_complexity);
+        self.limits.max_connections = max_connections.unwrap_or(self.limits.max_connections).max(1);
+        Ok(())
+    }
+
+    /// The rate tier a named tier resolves to.
+    pub fn tier(&self, name: &str) -> RateTier {
+        self.tiers.get(name).copied().unwrap_or(self.default_tier)
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read --config {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid --config {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: Option<PathBuf>) -> ServeArgs {
+        ServeArgs { listen: "127.0.0.1:0".parse().expect("addr"), no_auth: false, seed: 42, empty: false, config }
+    }
+
+    fn with_file(text: &str) -> anyhow::Result<Settings> {
+        let path = std::env::temp_dir().join(format!("playground-config-{}-{}.toml", std::process::id(), text.len()));
+        std::fs::write(&path, text)?;
+        let settings = Settings::load(&args(Some(path.clone())));
+        let _ = std::fs::remove_file(path);
+        settings
+    }
+
+    #[test]
+    fn defaults_are_the_demo_ones() {
+        let settings = Settings::load(&args(None)).expect("defaults");
+        assert_eq!(settings.default_tier, RateTier { burst: 100, per_second: 20 });
+        assert_eq!(settings.api_keys.len(), 2);
+        assert_eq!(settings.limits.max_body_bytes, 1 << 20);
+    }
+
+    #[test]
+    fn the_contract_example_loads_and_unknown_keys_are_refused() {
+        let example = r#"
+[auth]
+access_token_ttl = "15m"
+refresh_token_ttl = "24h"
+api_keys = [{ key = "k1", scopes = ["users:read"], tier = "gold" }]
+[rate_limit]
+burst = 5
+per_second = 1
+tiers = { gold = { burst = 1000, per_second = 200 } }
+[events]
+history = 10
+[limits]
+max_body_bytes = 2048
+"#;
+        let settings = with_file(example).expect("contract example");
+        assert_eq!(settings.api_keys[0].tier, "gold");
+        assert_eq!(settings.tier("gold"), RateTier { burst: 1000, per_second: 200 });
+        assert_eq!(settings.default_tier, RateTier { burst: 5, per_second: 1 });
+        assert_eq!(settings.event_history, 10);
+        let unknown = with_file("[limits]\nmax_body_bytez = 1\n").expect_err("typo refused");
+        assert!(format!("{unknown:#}").contains("max_body_bytez"), "{unknown:#}");
+        assert!(with_file("[auth]\napi_keys = [{ key = \"k\", scopes = [\"root\"] }]\n").is_err());
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("250ms").expect("ms"), std::time::Duration::from_millis(250));
+        assert_eq!(parse_duration("15m").expect("m"), std::time::Duration::from_secs(900));
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+}

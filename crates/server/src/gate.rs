@@ -1,0 +1,114 @@
+//! The one gate every protocol's call goes through, in this order: credential → `Caller` →
+//! scope → rate budget → domain. Adapters only say where the credential sits and how errors
+//! look; the rules themselves are written here once, so they are the same on all five.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use playground_domain::{Caller, DomainError, ErrorCode, Operation, Playground};
+
+use crate::config::{RateTier, Settings};
+use crate::credentials::{Credentials, Session, Verifier};
+
+type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+
+/// One token bucket per caller per tier, shared by all five protocols.
+struct RateLimits {
+    tiers: HashMap<String, (RateTier, KeyedLimiter)>,
+    clock: DefaultClock,
+}
+
+/// What is left of a caller's budget after an admitted call (for `RateLimit` response fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub tier: RateTier,
+    pub remaining: u32,
+}
+
+impl RateLimits {
+    fn new(settings: &Settings) -> RateLimits {
+        let limiter = |tier: RateTier| {
+            let per_second = NonZeroU32::new(tier.per_second).unwrap_or(NonZeroU32::MIN);
+            let burst = NonZeroU32::new(tier.burst).unwrap_or(NonZeroU32::MIN);
+            (tier, RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)).with_middleware())
+        };
+        let mut tiers: HashMap<String, (RateTier, KeyedLimiter)> =
+            settings.tiers.iter().map(|(name, tier)| (name.clone(), limiter(*tier))).collect();
+        tiers.insert(crate::config::DEFAULT_TIER.to_owned(), limiter(settings.default_tier));
+        RateLimits { tiers, clock: DefaultClock::default() }
+    }
+
+    fn spend(&self, session: &Session) -> Result<Budget, DomainError> {
+        let Some((tier, limiter)) =
+            self.tiers.get(&session.tier).or_else(|| self.tiers.get(crate::config::DEFAULT_TIER))
+        else {
+            return Err(DomainError::new(ErrorCode::Internal, "no rate-limit tier configured"));
+        };
+        match limiter.check_key(&session.rate_key) {
+            Ok(snapshot) => Ok(Budget { tier: *tier, remaining: snapshot.remaining_burst_capacity() }),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.clock.now());
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                Err(DomainError::retry_after(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "rate limit of {} calls per second (burst {}) exceeded: retry after {} s",
+                        tier.per_second,
+                        tier.burst,
+                        seconds.max(1)
+                    ),
+                    seconds,
+                ))
+            }
+        }
+    }
+}
+
+pub struct Gate {
+    playground: Arc<Playground>,
+    verifier: Verifier,
+    rate_limits: RateLimits,
+}
+
+impl Gate {
+    pub fn new(settings: &Settings, playground: Arc<Playground>) -> Gate {
+        Gate { playground, verifier: Verifier::new(settings), rate_limits: RateLimits::new(settings) }
+    }
+
+    pub fn playground(&self) -> &Playground {
+        &self.playground
+    }
+
+    /// Verifies a credential once, for transports that keep a session (a WebSocket connection).
+    pub fn session(&self, credentials: &Credentials) -> Result<Session, DomainError> {
+        self.verifier.verify(credentials)
+    }
+
+    /// Runs one operation for a request carrying `credentials`.
+    pub fn call<T>(
+        &self,
+        credentials: &Credentials,
+        operation: Operation,
+        run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        let session = self.session(credentials)?;
+        self.call_as(&session, operation, run)
+    }
+
+    /// Runs one operation for an already verified session: scope, then rate budget, then the domain.
+    pub fn call_as<T>(
+        &self,
+        session: &Session,
+        operation: Operation,
+        run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        session.caller.require(operation.scope())?;
+        self.rate_limits.spend(session)?;
+        run(&self.playground, &session.caller)
+    }
+}

@@ -1,0 +1,118 @@
+//! GraphQL at `/graphql`: one endpoint, a typed graph over the same domain, queries over GET or
+//! POST. The engine is async-graphql; credentials ride in the request data to the one gate.
+
+mod error;
+mod users;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SimpleObject, ID};
+use playground_domain::{Caller, DomainError, Operation, Playground};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{handler, Body, Request, Response};
+use time::OffsetDateTime;
+
+use crate::body::{read_limited, BodyError};
+use crate::credentials::Credentials;
+use crate::gate::Gate;
+
+#[derive(MergedObject, Default)]
+pub struct Query(users::UserQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(users::UserMutation);
+
+pub type PlaygroundSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The request body bound.
+#[derive(Clone, Copy)]
+pub struct MaxBodyBytes(pub usize);
+
+/// Relay's page info.
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+impl PageInfo {
+    fn new(has_previous_page: bool, start_cursor: Option<String>, next_cursor: Option<String>) -> PageInfo {
+        PageInfo { has_next_page: next_cursor.is_some(), has_previous_page, start_cursor, end_cursor: next_cursor }
+    }
+}
+
+pub fn schema(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> PlaygroundSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(gate)
+        .limit_depth(max_depth)
+        .limit_complexity(max_complexity)
+        .finish()
+}
+
+/// Runs one operation through the gate with the request's credentials.
+fn call<T>(
+    ctx: &Context<'_>,
+    operation: Operation,
+    run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+) -> async_graphql::Result<T> {
+    let gate = ctx.data_unchecked::<Arc<Gate>>();
+    let credentials = ctx.data_unchecked::<Credentials>();
+    gate.call(credentials, operation, run).map_err(error::graphql_error)
+}
+
+fn parse_id(id: &ID) -> Result<u64, DomainError> {
+    id.parse().map_err(|_| DomainError::invalid("id", format!("{:?} is not a decimal id", id.as_str())))
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// A request the engine never saw (bad JSON, missing query): a GraphQL error document, 400.
+fn request_error(status: StatusCode, message: String) -> Response {
+    let body = serde_json::json!({"errors": [{
+        "message": message,
+        "extensions": {"code": "BAD_REQUEST", "canonicalCode": "INVALID_ARGUMENT"}
+    }]});
+    json_response(status, &body)
+}
+
+/// `GET /graphql?query=...` and `POST /graphql` with a JSON body.
+#[handler]
+pub async fn endpoint(
+    schema: Data<&PlaygroundSchema>,
+    limit: Data<&MaxBodyBytes>,
+    request: &Request,
+    body: Body,
+) -> Response {
+    let parsed = if request.method() == poem::http::Method::GET {
+        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default()).map_err(|e| e.to_string())
+    } else {
+        match read_limited(body, limit.0 .0).await {
+            Ok(bytes) => serde_json::from_slice::<async_graphql::Request>(&bytes)
+                .map_err(|e| format!("the body is not a GraphQL request: {e}")),
+            Err(BodyError::TooLarge(limit)) => {
+                return request_error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
+            }
+            Err(BodyError::Unreadable(why)) => Err(why),
+        }
+    };
+    let gql_request = match parsed {
+        Ok(gql_request) => gql_request,
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
+    };
+    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    let mut response = schema.execute(gql_request.data(credentials)).await;
+    error::tag_engine_errors(&mut response);
+    json_response(StatusCode::OK, &response)
+}

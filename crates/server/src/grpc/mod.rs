@@ -1,0 +1,73 @@
+//! gRPC: the `playground.v1` services compiled from `proto/`, plus server reflection (v1 and
+//! v1alpha, so grpcurl, Postman and grpcio all discover them), health checking and gRPC-Web,
+//! all served by tonic behind the one port.
+
+mod error;
+mod users;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use playground_domain::DomainError;
+use time::OffsetDateTime;
+use tonic::service::Routes;
+
+use crate::credentials::Credentials;
+use crate::gate::Gate;
+
+/// The code generated from `proto/playground/v1/*.proto`.
+pub mod pb {
+    tonic::include_proto!("playground.v1");
+}
+
+/// The compiled descriptors of `proto/`, served by reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground_descriptor.bin"));
+
+/// The peer's address, put into request extensions by the one-port dispatcher (tonic cannot
+/// see the socket behind poem), for the anonymous rate budget.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerIp(pub IpAddr);
+
+/// Every gRPC service of the playground, ready to be dispatched to.
+pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result<Routes> {
+    use pb::user_service_server::UserServiceServer;
+    let users = UserServiceServer::new(users::UserApi { gate })
+        .max_decoding_message_size(max_message_bytes)
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
+        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter.set_serving::<UserServiceServer<users::UserApi>>().await;
+    Ok(Routes::new(users)
+        .add_service(health)
+        .add_service(reflection.build_v1()?)
+        .add_service(reflection_v1alpha.build_v1alpha()?))
+}
+
+/// Credentials from gRPC metadata: `x-api-key`, `authorization: Bearer ...`.
+fn credentials<T>(request: &tonic::Request<T>) -> Credentials {
+    let metadata = request.metadata();
+    let text = |name: &str| metadata.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    Credentials {
+        api_key: text("x-api-key"),
+        bearer: text("authorization").as_deref().and_then(crate::credentials::bearer_token),
+        peer: request.extensions().get::<PeerIp>().map(|peer| peer.0),
+    }
+}
+
+fn timestamp(at: OffsetDateTime) -> prost_types::Timestamp {
+    prost_types::Timestamp { seconds: at.unix_timestamp(), nanos: i32::try_from(at.nanosecond()).unwrap_or(0) }
+}
+
+/// proto3 `page_size`: 0 means the default; negative is invalid.
+fn page_size(size: i32) -> Result<Option<u32>, DomainError> {
+    match size {
+        0 => Ok(None),
+        size => u32::try_from(size).map(Some).map_err(|_| DomainError::invalid("limit", format!("page_size must be between 1 and 100, got {size}"))),
+    }
+}

@@ -1,0 +1,31 @@
+//! api-playground: one server, one port, one domain, five protocols side by side.
+//!
+//! - [`config`]: the command line and the `--config` file
+//! - [`app`]: builds the endpoint from settings and runs it on a bound listener
+//! - `one_port`: sends gRPC to tonic and everything else to poem, on one socket
+//! - [`gate`]: credential → caller → scope → rate budget, once for all protocols
+//! - [`credentials`]: where credentials sit, and the one verifier
+//! - `rest`, `graphql`, `grpc`, `ws`, `soap`: the five thin protocol adapters
+//! - `ops`: health and readiness
+//! - [`bench`]: the `bench` command, measuring every protocol on one operation
+
+pub mod app;
+pub mod bench;
+mod body;
+pub mod config;
+pub mod credentials;
+pub mod gate;
+mod graphql;
+mod grpc;
+mod one_port;
+mod ops;
+mod rest;
+mod soap;
+mod ws;
+
+use std::net::IpAddr;
+
+/// The address of the peer that sent a request.
+fn peer_ip(request: &poem::Request) -> Option<IpAddr> {
+    request.remote_addr().as_socket_addr().map(|addr| addr.ip())
+}

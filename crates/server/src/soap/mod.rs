@@ -1,0 +1,164 @@
+//! SOAP at `/soap`: document/literal over HTTP POST, SOAP 1.1 (`text/xml` + `SOAPAction`) and
+//! SOAP 1.2 (`application/soap+xml`) on the same endpoint, each answered in its own envelope
+//! version, with the WSDL at `GET /soap?wsdl`.
+
+mod envelope;
+mod fault;
+mod users;
+mod wsdl;
+mod xml;
+
+use std::sync::Arc;
+
+use playground_domain::{Caller, DomainError, Operation, Playground};
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem::{handler, Body, Request, Response};
+use time::OffsetDateTime;
+
+pub use wsdl::wsdl;
+
+use crate::body::{read_limited, BodyError};
+use crate::credentials::Credentials;
+use crate::gate::Gate;
+use envelope::{Element, EnvelopeError, SoapVersion};
+use fault::{fault, fault_of_kind, FaultKind};
+
+/// The target namespace of every playground element and of the WSDL.
+pub const NAMESPACE: &str = "urn:api-playground:v1";
+
+/// One call's way into the gate.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    gate: &'a Gate,
+    credentials: &'a Credentials,
+}
+
+impl Call<'_> {
+    fn run<T>(
+        self,
+        operation: Operation,
+        run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        self.gate.call(self.credentials, operation, run)
+    }
+}
+
+fn xs_date_time(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// Refuses any child element the operation does not define, naming it.
+fn only_children(request: &Element, allowed: &[&str]) -> Result<(), DomainError> {
+    match request.children.iter().find(|child| !allowed.contains(&child.name.as_str())) {
+        Some(unknown) => Err(DomainError::invalid(
+            &unknown.name,
+            format!("unknown element {:?} in {}: expected {}", unknown.name, request.name, allowed.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn optional_text<'a>(request: &'a Element, name: &str) -> Option<&'a str> {
+    request.child(name).map(|element| element.text.as_str())
+}
+
+fn required_text<'a>(request: &'a Element, name: &str) -> Result<&'a str, DomainError> {
+    optional_text(request, name)
+        .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from {}", request.name)))
+}
+
+fn required_u64(request: &Element, name: &str) -> Result<u64, DomainError> {
+    let text = required_text(request, name)?;
+    text.trim().parse().map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}")))
+}
+
+fn optional_u32(request: &Element, name: &str) -> Result<Option<u32>, DomainError> {
+    optional_text(request, name)
+        .map(|text| text.trim().parse().map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}"))))
+        .transpose()
+}
+
+/// The operations, by element name, with the child elements each accepts.
+fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+    if request.namespace.as_deref() != Some(NAMESPACE) {
+        return Err(DomainError::invalid(
+            &request.name,
+            format!("element {} must be in namespace {NAMESPACE}", request.name),
+        ));
+    }
+    let (allowed, run): (&[&str], fn(Call<'_>, &Element) -> Result<String, DomainError>) = match request.name.as_str() {
+        "ListUsers" => (&["Limit", "Cursor"], users::list),
+        "GetUser" => (&["Id"], users::get),
+        "CreateUser" => (&["Name", "Email"], users::create),
+        "UpdateUser" => (&["Id", "Name", "Email"], users::update),
+        "DeleteUser" => (&["Id"], users::delete),
+        other => return Err(DomainError::invalid(other, format!("unknown operation {other:?}; the WSDL at /soap?wsdl lists them"))),
+    };
+    only_children(request, allowed)?;
+    run(call, request)
+}
+
+fn respond(version: SoapVersion, status: StatusCode, envelope: String) -> Response {
+    Response::builder().status(status).content_type(version.content_type()).body(envelope)
+}
+
+fn fault_response(version: SoapVersion, error: DomainError) -> Response {
+    let (status, envelope) = fault(version, error);
+    respond(version, status, envelope)
+}
+
+/// Settings the SOAP endpoint needs.
+#[derive(Clone)]
+pub struct SoapConfig {
+    pub max_body_bytes: usize,
+    pub wsdl: Arc<String>,
+}
+
+/// `GET /soap?wsdl`: the service description.
+#[handler]
+pub fn describe(config: Data<&SoapConfig>) -> Response {
+    Response::builder().content_type("text/xml; charset=utf-8").body(config.wsdl.as_str().to_owned())
+}
+
+/// `POST /soap`: one SOAP call.
+#[handler]
+pub async fn endpoint(request: &Request, body: Body, gate: Data<&Arc<Gate>>, config: Data<&SoapConfig>) -> Response {
+    let content_type = request.content_type().unwrap_or_default().to_ascii_lowercase();
+    let version = if content_type.starts_with("application/soap+xml") {
+        SoapVersion::V12
+    } else if content_type.starts_with("text/xml") {
+        SoapVersion::V11
+    } else {
+        let error = DomainError::invalid(
+            "Content-Type",
+            format!("content type {content_type:?} is not SOAP: use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"),
+        );
+        let (_, envelope) = fault(SoapVersion::V11, error);
+        return respond(SoapVersion::V11, StatusCode::UNSUPPORTED_MEDIA_TYPE, envelope);
+    };
+    let bytes = match read_limited(body, config.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge(limit)) => {
+            let (_, envelope) = fault(version, DomainError::invalid("Body", format!("the message is larger than {limit} bytes")));
+            return respond(version, StatusCode::PAYLOAD_TOO_LARGE, envelope);
+        }
+        Err(BodyError::Unreadable(why)) => return fault_response(version, DomainError::invalid("Body", why)),
+    };
+    let Ok(xml) = std::str::from_utf8(&bytes) else {
+        return fault_response(version, DomainError::invalid("Body", "the message is not UTF-8"));
+    };
+    let parsed = match envelope::parse(xml, version) {
+        Ok(parsed) => parsed,
+        Err(EnvelopeError::Malformed(why)) => return fault_response(version, DomainError::invalid("Envelope", why)),
+        Err(EnvelopeError::VersionMismatch(why)) => {
+            let (status, envelope) = fault_of_kind(version, FaultKind::VersionMismatch, DomainError::invalid("Envelope", why));
+            return respond(version, status, envelope);
+        }
+    };
+    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    match dispatch(Call { gate: &gate, credentials: &credentials }, &parsed.call) {
+        Ok(body) => respond(version, StatusCode::OK, xml::wrap_envelope(version, &body)),
+        Err(error) => fault_response(version, error),
+    }
+}

@@ -1,0 +1,94 @@
+//! The WSDL 1.1 description of `/soap`: an embedded XSD for every element, one portType, and
+//! both a SOAP 1.1 and a SOAP 1.2 binding, with the server's real address.
+
+use super::NAMESPACE;
+
+/// Operations and their request/response element content, in XSD.
+const OPERATIONS: &[(&str, &str, &str)] = &[
+    (
+        "ListUsers",
+        r#"<xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="Users"><xs:complexType><xs:sequence><xs:element name="User" type="tns:User" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
+    ),
+    ("GetUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, r#"<xs:element name="User" type="tns:User"/>"#),
+    (
+        "CreateUser",
+        r#"<xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/>"#,
+        r#"<xs:element name="User" type="tns:User"/>"#,
+    ),
+    (
+        "UpdateUser",
+        r#"<xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string" minOccurs="0"/><xs:element name="Email" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="User" type="tns:User"/>"#,
+    ),
+    ("DeleteUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
+];
+
+const TYPES: &str = r#"<xs:complexType name="User"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/><xs:element name="CreatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
+      <xs:element name="Error"><xs:complexType><xs:sequence><xs:element name="Code" type="xs:string"/><xs:element name="Message" type="xs:string"/><xs:element name="Field" type="xs:string" minOccurs="0"/><xs:element name="RetryAfter" type="xs:unsignedInt" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>"#;
+
+fn binding(name: &str, soap_ns_prefix: &str) -> String {
+    let mut out = format!(
+        "  <wsdl:binding name=\"{name}\" type=\"tns:PlaygroundPortType\">\n    <{soap_ns_prefix}:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>\n"
+    );
+    for (operation, _, _) in OPERATIONS {
+        out.push_str(&format!(
+            "    <wsdl:operation name=\"{operation}\"><{p}:operation soapAction=\"{NAMESPACE}/{operation}\"/><wsdl:input><{p}:body use=\"literal\"/></wsdl:input><wsdl:output><{p}:body use=\"literal\"/></wsdl:output></wsdl:operation>\n",
+            p = soap_ns_prefix
+        ));
+    }
+    out.push_str("  </wsdl:binding>\n");
+    out
+}
+
+/// The WSDL, addressed to `soap_url`.
+pub fn wsdl(soap_url: &str) -> String {
+    let mut elements = String::new();
+    let mut messages = String::new();
+    let mut port_operations = String::new();
+    for (operation, request, response) in OPERATIONS {
+        let sequence = |content: &str| {
+            if content.is_empty() {
+                "<xs:complexType/>".to_owned()
+            } else {
+                format!("<xs:complexType><xs:sequence>{content}</xs:sequence></xs:complexType>")
+            }
+        };
+        elements.push_str(&format!(
+            "      <xs:element name=\"{operation}\">{}</xs:element>\n      <xs:element name=\"{operation}Response\">{}</xs:element>\n",
+            sequence(request),
+            sequence(response)
+        ));
+        messages.push_str(&format!(
+            "  <wsdl:message name=\"{operation}Request\"><wsdl:part name=\"parameters\" element=\"tns:{operation}\"/></wsdl:message>\n  <wsdl:message name=\"{operation}Response\"><wsdl:part name=\"parameters\" element=\"tns:{operation}Response\"/></wsdl:message>\n"
+        ));
+        port_operations.push_str(&format!(
+            "    <wsdl:operation name=\"{operation}\"><wsdl:input message=\"tns:{operation}Request\"/><wsdl:output message=\"tns:{operation}Response\"/></wsdl:operation>\n"
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<wsdl:definitions name="Playground" targetNamespace="{NAMESPACE}"
+    xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
+    xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+    xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tns="{NAMESPACE}">
+  <wsdl:documentation>api-playground over SOAP: the same operations and data as its REST, GraphQL, gRPC and WebSocket faces. Send X-API-Key: demo-read-key as an HTTP header.</wsdl:documentation>
+  <wsdl:types>
+    <xs:schema targetNamespace="{NAMESPACE}" elementFormDefault="qualified">
+      {TYPES}
+{elements}    </xs:schema>
+  </wsdl:types>
+{messages}  <wsdl:portType name="PlaygroundPortType">
+{port_operations}  </wsdl:portType>
+{binding11}{binding12}  <wsdl:service name="PlaygroundService">
+    <wsdl:port name="PlaygroundSoap11" binding="tns:PlaygroundSoap11Binding"><soap:address location="{soap_url}"/></wsdl:port>
+    <wsdl:port name="PlaygroundSoap12" binding="tns:PlaygroundSoap12Binding"><soap12:address location="{soap_url}"/></wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+"#,
+        binding11 = binding("PlaygroundSoap11Binding", "soap"),
+        binding12 = binding("PlaygroundSoap12Binding", "soap12"),
+    )
+}

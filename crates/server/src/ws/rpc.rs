@@ -1,0 +1,131 @@
+//! JSON-RPC 2.0 envelopes: single calls, batches and notifications, each call dispatched by
+//! method name to one small function, the way a command table is.
+
+use playground_domain::{Caller, DomainError, Playground};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+use super::error::{envelope_error, rpc_error, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
+use super::users;
+use crate::credentials::{Credentials, Session};
+use crate::gate::Gate;
+
+/// What one connection knows: the gate, and who it is (or why it is nobody yet).
+pub struct Connection {
+    pub gate: std::sync::Arc<Gate>,
+    pub session: Result<Session, DomainError>,
+    pub peer: Option<std::net::IpAddr>,
+}
+
+/// One call's way into the gate, with the connection's session.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    connection: &'a Connection,
+}
+
+impl Call<'_> {
+    pub fn run<T>(
+        self,
+        operation: playground_domain::Operation,
+        run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        match &self.connection.session {
+            Ok(session) => self.connection.gate.call_as(session, operation, run),
+            Err(why) => Err(why.clone()),
+        }
+    }
+}
+
+/// Decodes named params (absent params are an empty object), naming what is wrong.
+pub fn params<T: DeserializeOwned>(raw: Value) -> Result<T, DomainError> {
+    let raw = if raw.is_null() { Value::Object(Map::new()) } else { raw };
+    if !raw.is_object() {
+        return Err(DomainError::invalid("params", "params must be an object of named parameters"));
+    }
+    serde_json::from_value(raw).map_err(|e| DomainError::invalid("params", format!("invalid params: {e}")))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AuthParams {
+    api_key: Option<String>,
+    token: Option<String>,
+}
+
+/// `auth {apiKey | token}`: (re)authenticates the connection.
+fn auth(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
+    let AuthParams { api_key, token } = params(raw)?;
+    if api_key.is_none() && token.is_none() {
+        return Err(DomainError::invalid("params", "auth needs apiKey or token"));
+    }
+    let session = connection.gate.session(&Credentials { api_key, bearer: token, peer: connection.peer })?;
+    let scopes = session.caller.scopes.to_string();
+    connection.session = Ok(session);
+    Ok(json!({"authenticated": true, "scopes": scopes}))
+}
+
+fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Value, Value> {
+    if method == "auth" {
+        return auth(connection, raw).map_err(rpc_error);
+    }
+    let call = Call { connection };
+    let result = match method {
+        "users.list" => users::list(call, raw),
+        "users.get" => users::get(call, raw),
+        "users.create" => users::create(call, raw),
+        "users.update" => users::update(call, raw),
+        "users.delete" => users::delete(call, raw),
+        _ => return Err(envelope_error(METHOD_NOT_FOUND, format!("method {method:?} not found"))),
+    };
+    result.map_err(rpc_error)
+}
+
+fn reply(id: Value, outcome: Result<Value, Value>) -> Value {
+    match outcome {
+        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+    }
+}
+
+/// One request object; `None` for a notification, which gets no reply.
+fn handle_one(connection: &mut Connection, request: Value) -> Option<Value> {
+    let Value::Object(mut request) = request else {
+        return Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "a request must be a JSON object"))));
+    };
+    let id = request.remove("id");
+    let valid_id = match &id {
+        None | Some(Value::String(_)) | Some(Value::Number(_)) | Some(Value::Null) => true,
+        Some(_) => false,
+    };
+    let method = match request.remove("method") {
+        Some(Value::String(method)) => Some(method),
+        _ => None,
+    };
+    let params = request.remove("params").unwrap_or(Value::Null);
+    let version_ok = request.remove("jsonrpc") == Some(Value::String("2.0".into()));
+    let (Some(method), true, true, true) = (method, version_ok, valid_id, params.is_object() || params.is_null() || params.is_array()) else {
+        let id = if valid_id { id.unwrap_or(Value::Null) } else { Value::Null };
+        return Some(reply(
+            id,
+            Err(envelope_error(INVALID_REQUEST, "a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number")),
+        ));
+    };
+    let outcome = dispatch(connection, &method, params);
+    id.map(|id| reply(id, outcome))
+}
+
+/// One text message: a request or a batch. Returns the text to send back, if any.
+pub fn handle_message(connection: &mut Connection, text: &str) -> Option<String> {
+    let reply = match serde_json::from_str::<Value>(text) {
+        Err(e) => Some(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
+        Ok(Value::Array(batch)) if batch.is_empty() => {
+            Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))))
+        }
+        Ok(Value::Array(batch)) => {
+            let replies: Vec<Value> = batch.into_iter().filter_map(|request| handle_one(connection, request)).collect();
+            (!replies.is_empty()).then_some(Value::Array(replies))
+        }
+        Ok(request) => handle_one(connection, request),
+    };
+    reply.map(|reply| reply.to_string())
+}

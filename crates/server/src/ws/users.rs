@@ -1,0 +1,71 @@
+//! `users.*`: the five user operations as JSON-RPC methods with named params.
+
+use playground_domain::{DomainError, NewUser, Operation, PageRequest, UserPatch};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::rpc::{params, Call};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdParams {
+    id: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateParams {
+    name: String,
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateParams {
+    id: u64,
+    name: Option<String>,
+    email: Option<String>,
+}
+
+fn json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+pub fn list(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+    let ListParams { limit, cursor } = params(raw)?;
+    let page = call.run(Operation::ListUsers, |pg, caller| {
+        Ok(pg.list_users(caller, PageRequest::parse(limit, cursor.as_deref())?))
+    })?;
+    Ok(json!({"items": page.items, "nextCursor": page.next_cursor}))
+}
+
+pub fn get(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+    let IdParams { id } = params(raw)?;
+    call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map(json)
+}
+
+pub fn create(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+    let CreateParams { name, email } = params(raw)?;
+    call.run(Operation::CreateUser, |pg, caller| pg.create_user(caller, NewUser::parse(&name, &email)?)).map(json)
+}
+
+pub fn update(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+    let UpdateParams { id, name, email } = params(raw)?;
+    call.run(Operation::UpdateUser, |pg, caller| {
+        pg.update_user(caller, id, UserPatch::parse(name.as_deref(), email.as_deref())?)
+    })
+    .map(json)
+}
+
+pub fn delete(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+    let IdParams { id } = params(raw)?;
+    call.run(Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id))?;
+    Ok(Value::Null)
+}
