@@ -10,8 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::grpc::pb::user_service_client::UserServiceClient;
-use crate::grpc::pb::GetUserRequest;
+use crate::pb::user_service_client::UserServiceClient;
+use crate::pb::GetUserRequest;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -104,13 +104,13 @@ impl Client {
                 let client = http()?;
                 let envelope = format!(
                     "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><GetUser xmlns=\"{}\"><Id>{id}</Id></GetUser></soap:Body></soap:Envelope>",
-                    crate::soap::NAMESPACE
+                    crate::SOAP_NAMESPACE
                 );
                 let request = client
                     .post(format!("{base}/soap"))
                     .header("x-api-key", &args.api_key)
                     .header("content-type", "text/xml; charset=utf-8")
-                    .header("soapaction", format!("\"{}/GetUser\"", crate::soap::NAMESPACE))
+                    .header("soapaction", format!("\"{}/GetUser\"", crate::SOAP_NAMESPACE))
                     .body(envelope)
                     .build()?;
                 Client::Http { client, request }

@@ -23,7 +23,13 @@ mod rest;
 mod soap;
 mod ws;
 
+/// The target namespace of the SOAP service and its WSDL.
+pub use soap::NAMESPACE as SOAP_NAMESPACE;
+
 use std::net::IpAddr;
+
+/// The protobuf messages and gRPC clients generated from `proto/`, for Rust callers.
+pub use grpc::pb;
 
 /// The address of the peer that sent a request.
 fn peer_ip(request: &poem::Request) -> Option<IpAddr> {

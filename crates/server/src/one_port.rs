@@ -61,7 +61,10 @@ impl OnePort {
     pub fn new(grpc: Routes, http: BoxEndpoint<'static, Response>) -> OnePort {
         // The body wrapper is outermost, around the gRPC-Web translation.
         let grpc = ServiceBuilder::new()
-            .map_response(|response: http::Response<tonic::body::Body>| response.map(SyncBody::new))
+            .map_response(|mut response: http::Response<tonic::body::Body>| {
+                crate::grpc::restate_oversized_message(response.headers_mut());
+                response.map(SyncBody::new)
+            })
             .layer(tonic_web::GrpcWebLayer::new())
             .service(grpc)
             .compat()

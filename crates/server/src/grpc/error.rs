@@ -47,6 +47,24 @@ pub fn status(error: DomainError) -> Status {
     status
 }
 
+/// tonic refuses a request message over the bound with OUT_OF_RANGE and no details; gRPC's
+/// other implementations say RESOURCE_EXHAUSTED, and the contract wants the canonical reason.
+/// Rewrites such a trailers-only answer in place.
+pub fn restate_oversized_message(headers: &mut http::HeaderMap) {
+    let Some(refused) = Status::from_header_map(headers) else {
+        return;
+    };
+    if refused.code() != Code::OutOfRange || !refused.message().contains("decoded message length too large") {
+        return;
+    }
+    let mut details = ErrorDetails::with_error_info(ErrorCode::InvalidArgument.as_str(), ERROR_DOMAIN, HashMap::new());
+    details.add_bad_request_violation("message", refused.message());
+    let restated = Status::with_error_details(Code::ResourceExhausted, refused.message(), details);
+    if restated.add_header(headers).is_err() {
+        tracing::warn!("could not restate an oversized-message status");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

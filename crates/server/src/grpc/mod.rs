@@ -3,6 +3,8 @@
 //! all served by tonic behind the one port.
 
 mod error;
+
+pub use error::restate_oversized_message;
 mod users;
 
 use std::net::IpAddr;

@@ -12,6 +12,7 @@ use super::{credentials, RestApi};
 
 /// A person who places orders.
 #[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
 pub struct User {
     pub id: u64,
     pub name: String,
@@ -28,12 +29,14 @@ impl From<playground_domain::User> for User {
 
 /// A page of users; pass `nextCursor` as `cursor` to get the next one.
 #[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<User>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
 pub struct CreateUser {
     pub name: String,
     pub email: String,
@@ -41,6 +44,7 @@ pub struct CreateUser {
 
 /// Only the fields present change.
 #[derive(Debug, Object)]
+#[oai(rename_all = "camelCase")]
 pub struct UpdateUser {
     pub name: Option<String>,
     pub email: Option<String>,

@@ -76,7 +76,6 @@ fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<String>, EnvelopeE
 /// Parses the whole document into an element tree, refusing DTDs and going no deeper than 32.
 pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
     let mut reader = NsReader::from_str(xml);
-    reader.config_mut().trim_text(true);
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
@@ -105,9 +104,14 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
                 }
             }
             Event::End(_) => {
-                let Some(element) = stack.pop() else {
+                let Some(mut element) = stack.pop() else {
                     return Err(malformed("unbalanced end tag"));
                 };
+                // Whitespace around values and between elements is layout, not content.
+                let trimmed = element.text.trim();
+                if trimmed.len() != element.text.len() {
+                    element.text = trimmed.to_owned();
+                }
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),

@@ -12,7 +12,6 @@ use futures_util::{SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig, WebSocketStream};
 use poem::web::Data;
 use poem::{handler, IntoResponse, Request};
-use tokio_tungstenite::tungstenite;
 
 use crate::credentials::Credentials;
 use crate::gate::Gate;
@@ -21,46 +20,52 @@ use crate::gate::Gate;
 #[derive(Clone, Copy)]
 pub struct MaxMessageBytes(pub usize);
 
+/// The WebSocket library cuts the connection off at this multiple of the bound; below it an
+/// oversized message is read whole and answered with a clean close 1009 that the client sees.
+const HARD_LIMIT_FACTOR: usize = 16;
+
+/// How long to wait for the client's answer to our close frame.
+const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[handler]
 pub fn endpoint(ws: WebSocket, request: &Request, gate: Data<&Arc<Gate>>, limit: Data<&MaxMessageBytes>) -> impl IntoResponse {
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let gate = gate.0.clone();
-    let config = WebSocketConfig::default().max_message_size(Some(limit.0 .0)).max_frame_size(Some(limit.0 .0));
-    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, socket))
+    let limit = limit.0 .0;
+    let hard_limit = limit.saturating_mul(HARD_LIMIT_FACTOR);
+    let config = WebSocketConfig::default().max_message_size(Some(hard_limit)).max_frame_size(Some(hard_limit));
+    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limit, socket))
 }
 
-/// Was this read error a frame or message over the bound?
-fn is_too_big(error: &std::io::Error) -> bool {
-    error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
+/// Sends a close frame and waits briefly for the client's, so the client reads the reason
+/// instead of seeing the connection reset.
+async fn close(mut socket: WebSocketStream, code: CloseCode, reason: String) {
+    if socket.send(Message::close_with(code, reason)).await.is_ok() {
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
+    }
 }
 
-async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, socket: WebSocketStream) {
-    let (mut sink, mut stream) = socket.split();
+async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usize, mut socket: WebSocketStream) {
     let session = gate.session(&credentials);
     if let (false, Err(why)) = (credentials.is_empty(), &session) {
-        let _ = sink.send(Message::close_with(CloseCode::Policy, why.message.clone())).await;
+        close(socket, CloseCode::Policy, why.message.clone()).await;
         return;
     }
     let mut connection = rpc::Connection { gate, session, peer: credentials.peer };
-    while let Some(message) = stream.next().await {
+    while let Some(message) = socket.next().await {
         let text = match message {
             Ok(Message::Text(text)) => text,
             Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-            Ok(Message::Close(_)) => break,
+            Ok(Message::Close(_)) | Err(_) => return,
             Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            Err(error) => {
-                if is_too_big(&error) {
-                    let _ = sink.send(Message::close_with(CloseCode::Size, "message larger than the 1 MiB bound")).await;
-                }
-                break;
-            }
         };
+        if text.len() > limit {
+            close(socket, CloseCode::Size, format!("message of {} bytes is over the {limit} byte bound", text.len())).await;
+            return;
+        }
         if let Some(reply) = rpc::handle_message(&mut connection, &text) {
-            if sink.send(Message::Text(reply)).await.is_err() {
-                break;
+            if socket.send(Message::Text(reply)).await.is_err() {
+                return;
             }
         }
     }

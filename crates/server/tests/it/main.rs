@@ -1,0 +1,5 @@
+mod binary;
+mod helpers;
+mod matrix;
+mod one_port;
+mod robustness;
