@@ -176,7 +176,10 @@ mod tests {
         for (index, code) in ErrorCode::ALL.iter().enumerate() {
             assert_eq!(*code as usize, index);
             assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
-            assert_eq!(ErrorCode::parse(&code.http_status().to_string()), Some(*code));
+            assert_eq!(
+                ErrorCode::parse(&code.http_status().to_string()),
+                Some(*code)
+            );
         }
         assert_eq!(ErrorCode::Conflict.grpc_code(Conflict::Unique), 6);
         assert_eq!(ErrorCode::Conflict.grpc_code(Conflict::State), 9);

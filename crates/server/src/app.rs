@@ -30,7 +30,11 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
     let limits = &settings.limits;
     let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
     let openapi_json = rest.spec_endpoint();
-    let schema = graphql::schema(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
+    let schema = graphql::schema(
+        gate.clone(),
+        limits.graphql_max_depth,
+        limits.graphql_max_complexity,
+    );
     let soap_config = soap::SoapConfig {
         max_body_bytes: limits.max_body_bytes,
         wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
@@ -38,9 +42,21 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
     let http = Route::new()
         .nest("/api/v1", rest.with(rest::BodyLimit(limits.max_body_bytes)))
         .at("/openapi.json", openapi_json)
-        .at("/graphql", get(graphql::endpoint).post(graphql::endpoint).data(schema).data(graphql::MaxBodyBytes(limits.max_body_bytes)))
-        .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)))
-        .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config))
+        .at(
+            "/graphql",
+            get(graphql::endpoint)
+                .post(graphql::endpoint)
+                .data(schema)
+                .data(graphql::MaxBodyBytes(limits.max_body_bytes)),
+        )
+        .at(
+            "/ws",
+            get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)),
+        )
+        .at(
+            "/soap",
+            get(soap::describe).post(soap::endpoint).data(soap_config),
+        )
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .with(AddData::new(gate.clone()))
@@ -56,9 +72,15 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     let auth = if settings.no_auth {
         "auth      off (--no-auth): every operation is open".to_owned()
     } else {
-        let keys: Vec<String> =
-            settings.api_keys.iter().map(|key| format!("{} [{}]", key.key, key.scopes)).collect();
-        format!("api keys  {}  (header X-API-Key or query api_key)", keys.join(", "))
+        let keys: Vec<String> = settings
+            .api_keys
+            .iter()
+            .map(|key| format!("{} [{}]", key.key, key.scopes))
+            .collect();
+        format!(
+            "api keys  {}  (header X-API-Key or query api_key)",
+            keys.join(", ")
+        )
     };
     let data = match settings.seed {
         Some(seed) => format!("demo data seed {seed}"),

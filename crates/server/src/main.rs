@@ -16,7 +16,8 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(args: &api_playground::config::ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,poem=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,poem=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

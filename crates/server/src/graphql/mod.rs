@@ -39,8 +39,17 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
-    fn new(has_previous_page: bool, start_cursor: Option<String>, next_cursor: Option<String>) -> PageInfo {
-        PageInfo { has_next_page: next_cursor.is_some(), has_previous_page, start_cursor, end_cursor: next_cursor }
+    fn new(
+        has_previous_page: bool,
+        start_cursor: Option<String>,
+        next_cursor: Option<String>,
+    ) -> PageInfo {
+        PageInfo {
+            has_next_page: next_cursor.is_some(),
+            has_previous_page,
+            start_cursor,
+            end_cursor: next_cursor,
+        }
     }
 }
 
@@ -60,15 +69,18 @@ fn call<T>(
 ) -> async_graphql::Result<T> {
     let gate = ctx.data_unchecked::<Arc<Gate>>();
     let credentials = ctx.data_unchecked::<Credentials>();
-    gate.call(credentials, operation, run).map_err(error::graphql_error)
+    gate.call(credentials, operation, run)
+        .map_err(error::graphql_error)
 }
 
 fn parse_id(id: &ID) -> Result<u64, DomainError> {
-    id.parse().map_err(|_| DomainError::invalid("id", format!("{:?} is not a decimal id", id.as_str())))
+    id.parse()
+        .map_err(|_| DomainError::invalid("id", format!("{:?} is not a decimal id", id.as_str())))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
@@ -96,13 +108,17 @@ pub async fn endpoint(
     body: Body,
 ) -> Response {
     let parsed = if request.method() == poem::http::Method::GET {
-        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default()).map_err(|e| e.to_string())
+        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default())
+            .map_err(|e| e.to_string())
     } else {
         match read_limited(body, limit.0 .0).await {
             Ok(bytes) => serde_json::from_slice::<async_graphql::Request>(&bytes)
                 .map_err(|e| format!("the body is not a GraphQL request: {e}")),
             Err(BodyError::TooLarge(limit)) => {
-                return request_error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
+                return request_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {limit} bytes"),
+                )
             }
             Err(BodyError::Unreadable(why)) => Err(why),
         }
@@ -111,7 +127,11 @@ pub async fn endpoint(
         Ok(gql_request) => gql_request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
     };
-    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    let credentials = Credentials::from_http(
+        request.headers(),
+        request.uri().query(),
+        crate::peer_ip(request),
+    );
     let mut response = schema.execute(gql_request.data(credentials)).await;
     error::tag_engine_errors(&mut response);
     json_response(StatusCode::OK, &response)

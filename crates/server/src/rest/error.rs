@@ -2,9 +2,9 @@
 //! (unknown route, bad JSON, wrong method), becomes RFC 9457 `application/problem+json` with the
 //! canonical `code`, so no default error page ever leaks through.
 
+use playground_domain::{DomainError, ErrorCode};
 use poem::http::{header, HeaderValue, StatusCode};
 use poem::{IntoResponse, Response};
-use playground_domain::{DomainError, ErrorCode};
 use serde::Serialize;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -56,7 +56,13 @@ impl IntoResponse for Problem {
 /// Builds the response for a status and error: the body, `WWW-Authenticate` on 401,
 /// `Retry-After` on 429 and 503.
 pub fn problem_response(status: StatusCode, error: DomainError) -> Response {
-    let DomainError { code, message, field, retry_after_secs, conflict: _ } = error;
+    let DomainError {
+        code,
+        message,
+        field,
+        retry_after_secs,
+        conflict: _,
+    } = error;
     let body = ProblemBody {
         kind: "about:blank".into(),
         title: status.canonical_reason().unwrap_or("Error").into(),
@@ -67,10 +73,16 @@ pub fn problem_response(status: StatusCode, error: DomainError) -> Response {
         retry_after: retry_after_secs,
     };
     let json = serde_json::to_vec(&body).unwrap_or_default();
-    let mut response = Response::builder().status(status).content_type(PROBLEM_JSON).body(json);
+    let mut response = Response::builder()
+        .status(status)
+        .content_type(PROBLEM_JSON)
+        .body(json);
     let headers = response.headers_mut();
     if code == ErrorCode::Unauthenticated {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey header=\"X-API-Key\", Bearer"));
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("ApiKey header=\"X-API-Key\", Bearer"),
+        );
     }
     if let Some(seconds) = retry_after_secs {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -97,14 +109,18 @@ pub async fn catch_all(error: poem::Error) -> Response {
     let status = error.status();
     let message = error.to_string();
     let response = error.into_response();
-    let is_problem = response.content_type().is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
+    let is_problem = response
+        .content_type()
+        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
     if is_problem {
         return response;
     }
     let code = code_for_status(status);
     let detail = match code {
         ErrorCode::Internal => "the server failed to answer; the failure is logged".to_owned(),
-        ErrorCode::NotFound if message.is_empty() || message == "not found" => "no such resource".to_owned(),
+        ErrorCode::NotFound if message.is_empty() || message == "not found" => {
+            "no such resource".to_owned()
+        }
         _ => message,
     };
     if code == ErrorCode::Internal {
@@ -135,18 +151,27 @@ impl poem_openapi::ApiResponse for Problem {
             .into_iter()
             .map(|code| MetaResponse {
                 description: match code {
-                    ErrorCode::InvalidArgument => "INVALID_ARGUMENT: malformed or invalid input (the `field` member names it)",
+                    ErrorCode::InvalidArgument => {
+                        "INVALID_ARGUMENT: malformed or invalid input (the `field` member names it)"
+                    }
                     ErrorCode::Unauthenticated => "UNAUTHENTICATED: missing or invalid credential",
-                    ErrorCode::PermissionDenied => "PERMISSION_DENIED: the credential lacks the scope or ownership",
+                    ErrorCode::PermissionDenied => {
+                        "PERMISSION_DENIED: the credential lacks the scope or ownership"
+                    }
                     ErrorCode::NotFound => "NOT_FOUND: no such resource",
-                    ErrorCode::Conflict => "CONFLICT: a uniqueness, state or stock rule refused the change",
+                    ErrorCode::Conflict => {
+                        "CONFLICT: a uniqueness, state or stock rule refused the change"
+                    }
                     ErrorCode::RateLimited => "RATE_LIMITED: the caller's budget is spent",
                     ErrorCode::Internal => "INTERNAL: the server failed",
                     ErrorCode::Unavailable => "UNAVAILABLE: maintenance or overload",
                 },
                 status: Some(code.http_status()),
                 status_range: None,
-                content: vec![MetaMediaType { content_type: PROBLEM_JSON, schema: <ProblemBody as Type>::schema_ref() }],
+                content: vec![MetaMediaType {
+                    content_type: PROBLEM_JSON,
+                    schema: <ProblemBody as Type>::schema_ref(),
+                }],
                 headers: match code {
                     ErrorCode::RateLimited | ErrorCode::Unavailable => vec![retry_after()],
                     _ => vec![],

@@ -28,30 +28,54 @@ const HARD_LIMIT_FACTOR: usize = 16;
 const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[handler]
-pub fn endpoint(ws: WebSocket, request: &Request, gate: Data<&Arc<Gate>>, limit: Data<&MaxMessageBytes>) -> impl IntoResponse {
-    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+pub fn endpoint(
+    ws: WebSocket,
+    request: &Request,
+    gate: Data<&Arc<Gate>>,
+    limit: Data<&MaxMessageBytes>,
+) -> impl IntoResponse {
+    let credentials = Credentials::from_http(
+        request.headers(),
+        request.uri().query(),
+        crate::peer_ip(request),
+    );
     let gate = gate.0.clone();
     let limit = limit.0 .0;
     let hard_limit = limit.saturating_mul(HARD_LIMIT_FACTOR);
-    let config = WebSocketConfig::default().max_message_size(Some(hard_limit)).max_frame_size(Some(hard_limit));
-    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limit, socket))
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(hard_limit))
+        .max_frame_size(Some(hard_limit));
+    ws.config(config)
+        .on_upgrade(move |socket| serve_connection(gate, credentials, limit, socket))
 }
 
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
 /// instead of seeing the connection reset.
 async fn close(mut socket: WebSocketStream, code: CloseCode, reason: String) {
     if socket.send(Message::close_with(code, reason)).await.is_ok() {
-        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+            while let Some(Ok(_)) = socket.next().await {}
+        })
+        .await;
     }
 }
 
-async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usize, mut socket: WebSocketStream) {
+async fn serve_connection(
+    gate: Arc<Gate>,
+    credentials: Credentials,
+    limit: usize,
+    mut socket: WebSocketStream,
+) {
     let session = gate.session(&credentials);
     if let (false, Err(why)) = (credentials.is_empty(), &session) {
         close(socket, CloseCode::Policy, why.message.clone()).await;
         return;
     }
-    let mut connection = rpc::Connection { gate, session, peer: credentials.peer };
+    let mut connection = rpc::Connection {
+        gate,
+        session,
+        peer: credentials.peer,
+    };
     while let Some(message) = socket.next().await {
         let text = match message {
             Ok(Message::Text(text)) => text,
@@ -60,7 +84,15 @@ async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usiz
             Ok(Message::Ping(_) | Message::Pong(_)) => continue,
         };
         if text.len() > limit {
-            close(socket, CloseCode::Size, format!("message of {} bytes is over the {limit} byte bound", text.len())).await;
+            close(
+                socket,
+                CloseCode::Size,
+                format!(
+                    "message of {} bytes is over the {limit} byte bound",
+                    text.len()
+                ),
+            )
+            .await;
             return;
         }
         if let Some(reply) = rpc::handle_message(&mut connection, &text) {

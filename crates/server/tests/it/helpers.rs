@@ -20,7 +20,13 @@ pub struct TestApp {
 }
 
 pub fn settings() -> Settings {
-    let args = ServeArgs { listen: "127.0.0.1:0".parse().expect("addr"), no_auth: false, seed: 42, empty: false, config: None };
+    let args = ServeArgs {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        no_auth: false,
+        seed: 42,
+        empty: false,
+        config: None,
+    };
     let mut settings = Settings::load(&args).expect("default settings");
     // Most tests make many calls; rate limiting has its own tests with its own budget.
     settings.default_tier.burst = 1_000_000;
@@ -33,14 +39,28 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move {
-        api_playground::app::serve(settings, listener, std::future::pending()).await.expect("server runs");
+        api_playground::app::serve(settings, listener, std::future::pending())
+            .await
+            .expect("server runs");
     });
-    let app = TestApp { addr, base: format!("http://{addr}"), http: reqwest::Client::new() };
+    let app = TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+    };
     for _ in 0..100 {
-        if app.http.get(format!("{}/healthz", app.base)).send().await.is_ok() {
+        if app
+            .http
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .is_ok()
+        {
             return app;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -57,7 +77,13 @@ pub enum Protocol {
     Soap,
 }
 
-pub const PROTOCOLS: [Protocol; 5] = [Protocol::Rest, Protocol::GraphQl, Protocol::Grpc, Protocol::WebSocket, Protocol::Soap];
+pub const PROTOCOLS: [Protocol; 5] = [
+    Protocol::Rest,
+    Protocol::GraphQl,
+    Protocol::Grpc,
+    Protocol::WebSocket,
+    Protocol::Soap,
+];
 
 /// Which credential a call carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,11 +108,25 @@ impl Key {
 /// The user operations, with their arguments.
 #[derive(Debug, Clone)]
 pub enum Call {
-    ListUsers { limit: Option<u32>, cursor: Option<String> },
-    GetUser { id: u64 },
-    CreateUser { name: String, email: String },
-    UpdateUser { id: u64, name: Option<String>, email: Option<String> },
-    DeleteUser { id: u64 },
+    ListUsers {
+        limit: Option<u32>,
+        cursor: Option<String>,
+    },
+    GetUser {
+        id: u64,
+    },
+    CreateUser {
+        name: String,
+        email: String,
+    },
+    UpdateUser {
+        id: u64,
+        name: Option<String>,
+        email: Option<String>,
+    },
+    DeleteUser {
+        id: u64,
+    },
 }
 
 /// What came back, in one form for every protocol: users as REST JSON, lists as
@@ -118,7 +158,10 @@ impl TestApp {
                 self.http.get(url("/users")).query(&query)
             }
             Call::GetUser { id } => self.http.get(url(&format!("/users/{id}"))),
-            Call::CreateUser { name, email } => self.http.post(url("/users")).json(&json!({"name": name, "email": email})),
+            Call::CreateUser { name, email } => self
+                .http
+                .post(url("/users"))
+                .json(&json!({"name": name, "email": email})),
             Call::UpdateUser { id, name, email } => {
                 let mut body = json!({});
                 if let Some(name) = name {
@@ -137,7 +180,10 @@ impl TestApp {
         };
         let response = request.send().await.expect("REST request");
         let status = response.status();
-        let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_owned());
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or("").to_owned());
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(Value::Null);
         }
@@ -145,7 +191,11 @@ impl TestApp {
         if status.is_success() {
             Ok(body)
         } else {
-            assert_eq!(content_type.as_deref(), Some("application/problem+json"), "{body}");
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/problem+json"),
+                "{body}"
+            );
             assert_eq!(body["status"], status.as_u16(), "{body}");
             Err(body["code"].as_str().expect("problem code").to_owned())
         }
@@ -172,14 +222,26 @@ impl TestApp {
             ),
             Call::DeleteUser { id } => ("mutation($id: ID!) { deleteUser(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteUser"),
         };
-        let mut request = self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
+        let mut request = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({"query": query, "variables": variables}));
         if let Some(value) = key.value() {
             request = request.header("x-api-key", value);
         }
-        let body: Value = request.send().await.expect("GraphQL request").json().await.expect("GraphQL JSON");
+        let body: Value = request
+            .send()
+            .await
+            .expect("GraphQL request")
+            .json()
+            .await
+            .expect("GraphQL JSON");
         if let Some(error) = body["errors"].get(0) {
             assert!(error["extensions"]["code"].is_string(), "{body}");
-            return Err(error["extensions"]["canonicalCode"].as_str().expect("canonicalCode").to_owned());
+            return Err(error["extensions"]["canonicalCode"]
+                .as_str()
+                .expect("canonicalCode")
+                .to_owned());
         }
         let data = body["data"][field].clone();
         Ok(match call {
@@ -196,12 +258,18 @@ impl TestApp {
     }
 
     async fn grpc(&self, key: Key, call: &Call) -> Outcome {
-        let channel = tonic::transport::Endpoint::from_shared(self.base.clone()).expect("url").connect().await.expect("h2c");
+        let channel = tonic::transport::Endpoint::from_shared(self.base.clone())
+            .expect("url")
+            .connect()
+            .await
+            .expect("h2c");
         let mut client = UserServiceClient::new(channel);
         fn request<T>(key: Key, message: T) -> tonic::Request<T> {
             let mut request = tonic::Request::new(message);
             if let Some(value) = key.value() {
-                request.metadata_mut().insert("x-api-key", value.parse().expect("ascii"));
+                request
+                    .metadata_mut()
+                    .insert("x-api-key", value.parse().expect("ascii"));
             }
             request
         }
@@ -238,7 +306,9 @@ impl TestApp {
             Call::DeleteUser { id } => client.delete_user(request(key, pb::DeleteUserRequest { id: *id })).await.map(|_| Value::Null),
         };
         result.map_err(|status| {
-            let info = status.get_details_error_info().unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
+            let info = status
+                .get_details_error_info()
+                .unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
             assert_eq!(info.domain, "api-playground");
             info.reason
         })
@@ -246,9 +316,13 @@ impl TestApp {
 
     async fn websocket(&self, key: Key, call: &Call) -> Outcome {
         let (method, params) = match call {
-            Call::ListUsers { limit, cursor } => ("users.list", json!({"limit": limit, "cursor": cursor})),
+            Call::ListUsers { limit, cursor } => {
+                ("users.list", json!({"limit": limit, "cursor": cursor}))
+            }
             Call::GetUser { id } => ("users.get", json!({"id": id})),
-            Call::CreateUser { name, email } => ("users.create", json!({"name": name, "email": email})),
+            Call::CreateUser { name, email } => {
+                ("users.create", json!({"name": name, "email": email}))
+            }
             Call::UpdateUser { id, name, email } => {
                 let mut params = json!({"id": id});
                 if let Some(name) = name {
@@ -263,10 +337,17 @@ impl TestApp {
         };
         let mut socket = self.ws_connect(key).await;
         let request = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
-        socket.send(Message::text(request.to_string())).await.expect("send");
+        socket
+            .send(Message::text(request.to_string()))
+            .await
+            .expect("send");
         let reply = match socket.next().await {
-            Some(Ok(Message::Text(text))) => serde_json::from_str::<Value>(&text).expect("JSON-RPC reply"),
-            Some(Ok(Message::Close(Some(frame)))) if frame.code == 1008u16.into() => return Err("UNAUTHENTICATED".into()),
+            Some(Ok(Message::Text(text))) => {
+                serde_json::from_str::<Value>(&text).expect("JSON-RPC reply")
+            }
+            Some(Ok(Message::Close(Some(frame)))) if frame.code == 1008u16.into() => {
+                return Err("UNAUTHENTICATED".into())
+            }
             other => panic!("unexpected WebSocket answer {other:?}"),
         };
         assert_eq!(reply["jsonrpc"], "2.0");
@@ -274,7 +355,10 @@ impl TestApp {
         match reply.get("error") {
             Some(error) => {
                 assert!(error["code"].is_i64(), "{reply}");
-                Err(error["data"]["code"].as_str().expect("error.data.code").to_owned())
+                Err(error["data"]["code"]
+                    .as_str()
+                    .expect("error.data.code")
+                    .to_owned())
             }
             None => Ok(reply["result"].clone()),
         }
@@ -283,12 +367,20 @@ impl TestApp {
     pub async fn ws_connect(
         &self,
         key: Key,
-    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-        let mut request = format!("ws://{}/ws", self.addr).into_client_request().expect("ws request");
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
+    {
+        let mut request = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .expect("ws request");
         if let Some(value) = key.value() {
-            request.headers_mut().insert("x-api-key", value.parse().expect("ascii"));
+            request
+                .headers_mut()
+                .insert("x-api-key", value.parse().expect("ascii"));
         }
-        tokio_tungstenite::connect_async(request).await.expect("ws connect").0
+        tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connect")
+            .0
     }
 
     async fn soap(&self, key: Key, call: &Call) -> Outcome {
@@ -298,19 +390,32 @@ impl TestApp {
                 "ListUsers",
                 format!(
                     "{}{}",
-                    limit.map(|l| element("Limit", &l.to_string())).unwrap_or_default(),
-                    cursor.as_deref().map(|c| element("Cursor", c)).unwrap_or_default()
+                    limit
+                        .map(|l| element("Limit", &l.to_string()))
+                        .unwrap_or_default(),
+                    cursor
+                        .as_deref()
+                        .map(|c| element("Cursor", c))
+                        .unwrap_or_default()
                 ),
             ),
             Call::GetUser { id } => ("GetUser", element("Id", &id.to_string())),
-            Call::CreateUser { name, email } => ("CreateUser", format!("{}{}", element("Name", name), element("Email", email))),
+            Call::CreateUser { name, email } => (
+                "CreateUser",
+                format!("{}{}", element("Name", name), element("Email", email)),
+            ),
             Call::UpdateUser { id, name, email } => (
                 "UpdateUser",
                 format!(
                     "{}{}{}",
                     element("Id", &id.to_string()),
-                    name.as_deref().map(|n| element("Name", n)).unwrap_or_default(),
-                    email.as_deref().map(|e| element("Email", e)).unwrap_or_default()
+                    name.as_deref()
+                        .map(|n| element("Name", n))
+                        .unwrap_or_default(),
+                    email
+                        .as_deref()
+                        .map(|e| element("Email", e))
+                        .unwrap_or_default()
                 ),
             ),
             Call::DeleteUser { id } => ("DeleteUser", element("Id", &id.to_string())),
@@ -323,7 +428,10 @@ impl TestApp {
             .http
             .post(format!("{}/soap", self.base))
             .header("content-type", "text/xml; charset=utf-8")
-            .header("soapaction", format!("\"urn:api-playground:v1/{operation}\""))
+            .header(
+                "soapaction",
+                format!("\"urn:api-playground:v1/{operation}\""),
+            )
             .body(envelope);
         if let Some(value) = key.value() {
             request = request.header("x-api-key", value);
@@ -333,9 +441,19 @@ impl TestApp {
         let tree = xml_to_json(&response.text().await.expect("SOAP body"));
         let body = &tree["Envelope"]["Body"];
         if let Some(fault) = body.get("Fault") {
-            assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR, "SOAP 1.1 faults are HTTP 500");
-            assert!(fault["faultcode"].is_string() && fault["faultstring"].is_string(), "{fault}");
-            return Err(fault["detail"]["Error"]["Code"].as_str().expect("detail/Error/Code").to_owned());
+            assert_eq!(
+                status,
+                reqwest::StatusCode::INTERNAL_SERVER_ERROR,
+                "SOAP 1.1 faults are HTTP 500"
+            );
+            assert!(
+                fault["faultcode"].is_string() && fault["faultstring"].is_string(),
+                "{fault}"
+            );
+            return Err(fault["detail"]["Error"]["Code"]
+                .as_str()
+                .expect("detail/Error/Code")
+                .to_owned());
         }
         let answer = &body[&format!("{operation}Response")];
         Ok(match call {
@@ -379,7 +497,8 @@ fn soap_user(user: &Value) -> Value {
 /// A namespace-blind XML → JSON view: elements by local name, repeated ones as arrays.
 pub fn xml_to_json(xml: &str) -> Value {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut stack: Vec<(String, serde_json::Map<String, Value>, String)> = vec![("".into(), Default::default(), String::new())];
+    let mut stack: Vec<(String, serde_json::Map<String, Value>, String)> =
+        vec![("".into(), Default::default(), String::new())];
     loop {
         match reader.read_event().expect("well-formed XML") {
             Event::Start(start) => {
@@ -390,16 +509,29 @@ pub fn xml_to_json(xml: &str) -> Value {
                 let name = <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned();
                 insert(&mut stack.last_mut().expect("parent").1, name, json!({}));
             }
-            Event::Text(text) => stack.last_mut().expect("element").2.push_str(&text.xml10_content()),
+            Event::Text(text) => stack
+                .last_mut()
+                .expect("element")
+                .2
+                .push_str(&text.xml10_content()),
             Event::GeneralRef(reference) => {
                 let name = reference.xml10_content();
-                let resolved = quick_xml::escape::resolve_predefined_entity(&name).expect("predefined entity");
+                let resolved =
+                    quick_xml::escape::resolve_predefined_entity(&name).expect("predefined entity");
                 stack.last_mut().expect("element").2.push_str(resolved);
             }
             Event::End(_) => {
                 let (name, children, text) = stack.pop().expect("open element");
                 let text = text.trim();
-                let value = if children.is_empty() { if text.is_empty() { json!({}) } else { json!(text) } } else { Value::Object(children) };
+                let value = if children.is_empty() {
+                    if text.is_empty() {
+                        json!({})
+                    } else {
+                        json!(text)
+                    }
+                } else {
+                    Value::Object(children)
+                };
                 insert(&mut stack.last_mut().expect("parent").1, name, value);
             }
             Event::Eof => break,
