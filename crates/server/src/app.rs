@@ -46,9 +46,10 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
             "/graphql",
             get(graphql::endpoint)
                 .post(graphql::endpoint)
-                .data(schema)
+                .data(schema.clone())
                 .data(graphql::MaxBodyBytes(limits.max_body_bytes)),
         )
+        .at("/graphql/schema.graphql", get(graphql::sdl).data(schema))
         .at(
             "/ws",
             get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)),

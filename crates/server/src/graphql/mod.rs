@@ -99,6 +99,14 @@ fn request_error(status: StatusCode, message: String) -> Response {
     json_response(status, &body)
 }
 
+/// `GET /graphql/schema.graphql`: the schema in SDL, as checked in under `schema/`.
+#[handler]
+pub fn sdl(schema: Data<&PlaygroundSchema>) -> Response {
+    Response::builder()
+        .content_type("text/plain; charset=utf-8")
+        .body(schema.sdl())
+}
+
 /// `GET /graphql?query=...` and `POST /graphql` with a JSON body.
 #[handler]
 pub async fn endpoint(

@@ -109,7 +109,7 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
-    /// createUser
+    /// Create a user (createUser); CONFLICT when the email is taken.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let user = call(ctx, Operation::CreateUser, |pg, caller| {
             pg.create_user(caller, NewUser::parse(&input.name, &input.email)?)
@@ -117,7 +117,7 @@ impl UserMutation {
         Ok(user.into())
     }
 
-    /// updateUser
+    /// Change a user's name or email (updateUser); fields left out stay as they are.
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
         let user = call(ctx, Operation::UpdateUser, |pg, caller| {
             pg.update_user(
@@ -129,7 +129,7 @@ impl UserMutation {
         Ok(user.into())
     }
 
-    /// deleteUser: true once the user is gone.
+    /// Delete a user who has no orders (deleteUser): true once the user is gone.
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         call(ctx, Operation::DeleteUser, |pg, caller| {
             pg.delete_user(caller, parse_id(&id)?)

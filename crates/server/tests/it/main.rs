@@ -3,3 +3,4 @@ mod helpers;
 mod matrix;
 mod one_port;
 mod robustness;
+mod schemas;

@@ -1,0 +1,56 @@
+//! The contracts checked in under `schema/` are the ones the server serves: a change to the API
+//! shows up as a diff in review. Run with `UPDATE_SCHEMAS=1` to rewrite them after a deliberate change.
+
+use crate::helpers::spawn_app;
+
+/// Where the checked-in copies live; the served address is written as this placeholder.
+const PLACEHOLDER_BASE: &str = "http://127.0.0.1:8080";
+
+fn schema_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schema")
+        .join(name)
+}
+
+fn compare_or_update(name: &str, served: &str) {
+    let path = schema_path(name);
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, served).expect("write schema");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == served,
+        "schema/{name} differs from what the server serves; review the change and run `UPDATE_SCHEMAS=1 cargo test --workspace schemas`"
+    );
+}
+
+#[tokio::test]
+async fn checked_in_schemas_match_the_served_ones() {
+    let app = spawn_app().await;
+    let get = |path: &str| {
+        let url = format!("{}{path}", app.base);
+        let http = app.http.clone();
+        async move {
+            http.get(url)
+                .send()
+                .await
+                .expect("schema")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let openapi: serde_json::Value =
+        serde_json::from_str(&get("/openapi.json").await).expect("OpenAPI JSON");
+    let openapi = serde_json::to_string_pretty(&openapi)
+        .expect("pretty")
+        .replace(&app.base, PLACEHOLDER_BASE)
+        + "\n";
+    compare_or_update("openapi.json", &openapi);
+    compare_or_update(
+        "playground.wsdl",
+        &get("/soap?wsdl").await.replace(&app.base, PLACEHOLDER_BASE),
+    );
+    compare_or_update("schema.graphql", &get("/graphql/schema.graphql").await);
+}
