@@ -11,12 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={}", proto_root.display());
     let descriptors = protox::compile(files, [&proto_root])?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(
-        out_dir.join("playground_descriptor.bin"),
-        descriptors.encode_to_vec(),
-    )?;
-    tonic_prost_build::configure()
-        .build_transport(false)
-        .compile_fds(descriptors)?;
+    std::fs::write(out_dir.join("playground_descriptor.bin"), descriptors.encode_to_vec())?;
+    tonic_prost_build::configure().build_transport(false).compile_fds(descriptors)?;
     Ok(())
 }

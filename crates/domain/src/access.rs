@@ -17,14 +17,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
-        Scope::UsersRead,
-        Scope::UsersWrite,
-        Scope::OrdersRead,
-        Scope::OrdersWrite,
-        Scope::ProductsRead,
-        Scope::Admin,
-    ];
+    pub const ALL: [Scope; 6] =
+        [Scope::UsersRead, Scope::UsersWrite, Scope::OrdersRead, Scope::OrdersWrite, Scope::ProductsRead, Scope::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,16 +52,11 @@ impl Scopes {
         self.0 & scope.bit() != 0
     }
     pub fn iter(self) -> impl Iterator<Item = Scope> {
-        Scope::ALL
-            .into_iter()
-            .filter(move |scope| self.contains(*scope))
+        Scope::ALL.into_iter().filter(move |scope| self.contains(*scope))
     }
     /// Parses scope names, refusing any the playground does not know.
     pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Scopes, String> {
-        names
-            .into_iter()
-            .map(|name| Scope::parse(name).ok_or_else(|| format!("unknown scope {name:?}")))
-            .collect()
+        names.into_iter().map(|name| Scope::parse(name).ok_or_else(|| format!("unknown scope {name:?}"))).collect()
     }
 }
 
@@ -79,9 +68,7 @@ impl FromIterator<Scope> for Scopes {
 
 impl fmt::Debug for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set()
-            .entries(self.iter().map(Scope::as_str))
-            .finish()
+        f.debug_set().entries(self.iter().map(Scope::as_str)).finish()
     }
 }
 
@@ -114,10 +101,7 @@ pub struct Caller {
 impl Caller {
     /// The caller of a server started with `--no-auth`: anonymous, yet allowed everything.
     pub fn open_access() -> Caller {
-        Caller {
-            identity: Identity::Anonymous,
-            scopes: Scopes::all(),
-        }
+        Caller { identity: Identity::Anonymous, scopes: Scopes::all() }
     }
 
     pub fn require(&self, scope: Scope) -> Result<(), DomainError> {
@@ -135,13 +119,9 @@ impl Caller {
     /// The ownership rule: a user's token may read and change only that user's orders, unless admin.
     pub fn require_owner_of_orders(&self, owner_id: u64) -> Result<(), DomainError> {
         match &self.identity {
-            Identity::User { user_id, .. }
-                if *user_id != owner_id && !self.scopes.contains(Scope::Admin) =>
-            {
-                Err(DomainError::permission_denied(format!(
-                    "user {user_id} may not touch the orders of user {owner_id}"
-                )))
-            }
+            Identity::User { user_id, .. } if *user_id != owner_id && !self.scopes.contains(Scope::Admin) => Err(
+                DomainError::permission_denied(format!("user {user_id} may not touch the orders of user {owner_id}")),
+            ),
             _ => Ok(()),
         }
     }
@@ -156,36 +136,21 @@ mod tests {
     fn scopes_parse_and_gate() {
         let read = Scopes::parse(["users:read", "orders:read"]).expect("known scopes");
         assert!(Scopes::parse(["users:delete"]).is_err());
-        let caller = Caller {
-            identity: Identity::ApiKey { name: "k".into() },
-            scopes: read,
-        };
+        let caller = Caller { identity: Identity::ApiKey { name: "k".into() }, scopes: read };
         assert!(caller.require(Scope::UsersRead).is_ok());
-        assert_eq!(
-            caller.require(Scope::UsersWrite).map_err(|e| e.code),
-            Err(ErrorCode::PermissionDenied)
-        );
+        assert_eq!(caller.require(Scope::UsersWrite).map_err(|e| e.code), Err(ErrorCode::PermissionDenied));
         assert_eq!(read.to_string(), "users:read orders:read");
     }
 
     #[test]
     fn a_user_owns_only_their_orders() {
         let alice = Caller {
-            identity: Identity::User {
-                user_id: 1,
-                username: "alice".into(),
-            },
+            identity: Identity::User { user_id: 1, username: "alice".into() },
             scopes: Scopes::parse(["orders:read"]).expect("known"),
         };
         assert!(alice.require_owner_of_orders(1).is_ok());
-        assert_eq!(
-            alice.require_owner_of_orders(2).map_err(|e| e.code),
-            Err(ErrorCode::PermissionDenied)
-        );
-        let admin = Caller {
-            scopes: Scopes::all(),
-            ..alice
-        };
+        assert_eq!(alice.require_owner_of_orders(2).map_err(|e| e.code), Err(ErrorCode::PermissionDenied));
+        let admin = Caller { scopes: Scopes::all(), ..alice };
         assert!(admin.require_owner_of_orders(2).is_ok());
     }
 }

@@ -71,9 +71,9 @@ impl ErrorCode {
     /// Parses a canonical name or an HTTP status (the `X-Playground-Fail` knob accepts both).
     pub fn parse(text: &str) -> Option<ErrorCode> {
         let text = text.trim();
-        ErrorCode::ALL.into_iter().find(|code| {
-            code.as_str().eq_ignore_ascii_case(text) || code.http_status().to_string() == text
-        })
+        ErrorCode::ALL
+            .into_iter()
+            .find(|code| code.as_str().eq_ignore_ascii_case(text) || code.http_status().to_string() == text)
     }
 
     fn row(self) -> &'static Row {
@@ -124,19 +124,10 @@ pub struct DomainError {
 
 impl DomainError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        DomainError {
-            code,
-            message: message.into(),
-            field: None,
-            retry_after_secs: None,
-            conflict: Conflict::State,
-        }
+        DomainError { code, message: message.into(), field: None, retry_after_secs: None, conflict: Conflict::State }
     }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        DomainError {
-            field: Some(field.to_owned()),
-            ..Self::new(ErrorCode::InvalidArgument, message)
-        }
+        DomainError { field: Some(field.to_owned()), ..Self::new(ErrorCode::InvalidArgument, message) }
     }
     pub fn not_found(what: &str, id: u64) -> Self {
         Self::new(ErrorCode::NotFound, format!("{what} {id} not found"))
@@ -145,10 +136,7 @@ impl DomainError {
         Self::new(ErrorCode::Conflict, message)
     }
     pub fn already_exists(message: impl Into<String>) -> Self {
-        DomainError {
-            conflict: Conflict::Unique,
-            ..Self::new(ErrorCode::Conflict, message)
-        }
+        DomainError { conflict: Conflict::Unique, ..Self::new(ErrorCode::Conflict, message) }
     }
     pub fn unauthenticated(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unauthenticated, message)
@@ -157,10 +145,7 @@ impl DomainError {
         Self::new(ErrorCode::PermissionDenied, message)
     }
     pub fn retry_after(code: ErrorCode, message: impl Into<String>, secs: u64) -> Self {
-        DomainError {
-            retry_after_secs: Some(secs.max(1)),
-            ..Self::new(code, message)
-        }
+        DomainError { retry_after_secs: Some(secs.max(1)), ..Self::new(code, message) }
     }
     pub fn grpc_code(&self) -> i32 {
         self.code.grpc_code(self.conflict)
@@ -176,10 +161,7 @@ mod tests {
         for (index, code) in ErrorCode::ALL.iter().enumerate() {
             assert_eq!(*code as usize, index);
             assert_eq!(ErrorCode::parse(code.as_str()), Some(*code));
-            assert_eq!(
-                ErrorCode::parse(&code.http_status().to_string()),
-                Some(*code)
-            );
+            assert_eq!(ErrorCode::parse(&code.http_status().to_string()), Some(*code));
         }
         assert_eq!(ErrorCode::Conflict.grpc_code(Conflict::Unique), 6);
         assert_eq!(ErrorCode::Conflict.grpc_code(Conflict::State), 9);

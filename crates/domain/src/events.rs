@@ -107,12 +107,7 @@ impl EventLog {
     pub fn append(&self, event_type: EventType, data: serde_json::Value) -> Arc<Event> {
         let mut history = self.history.lock();
         history.last_seq += 1;
-        let event = Arc::new(Event {
-            seq: history.last_seq,
-            event_type,
-            occurred_at: OffsetDateTime::now_utc(),
-            data,
-        });
+        let event = Arc::new(Event { seq: history.last_seq, event_type, occurred_at: OffsetDateTime::now_utc(), data });
         if history.events.len() == history.capacity {
             if let Some(old) = history.events.pop_front() {
                 history.evicted_through = old.seq;
@@ -143,22 +138,10 @@ impl EventLog {
     }
 
     fn page(history: &History, after: u64, limit: usize) -> EventsPage {
-        let items: Vec<Arc<Event>> = history
-            .events
-            .iter()
-            .filter(|event| event.seq > after)
-            .take(limit)
-            .cloned()
-            .collect();
-        let next_after = items.last().map_or(
-            after.max(history.evicted_through).min(history.last_seq),
-            |e| e.seq,
-        );
-        EventsPage {
-            items,
-            next_after,
-            gap: after < history.evicted_through,
-        }
+        let items: Vec<Arc<Event>> =
+            history.events.iter().filter(|event| event.seq > after).take(limit).cloned().collect();
+        let next_after = items.last().map_or(after.max(history.evicted_through).min(history.last_seq), |e| e.seq);
+        EventsPage { items, next_after, gap: after < history.evicted_through }
     }
 }
 
@@ -173,10 +156,7 @@ mod tests {
             log.append(EventType::UserCreated, serde_json::json!({}));
         }
         let page = log.after(0, 100);
-        assert_eq!(
-            page.items.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            vec![3, 4, 5]
-        );
+        assert_eq!(page.items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4, 5]);
         assert!(page.gap);
         assert_eq!(page.next_after, 5);
         let recent = log.after(3, 100);

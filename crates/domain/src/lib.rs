@@ -23,8 +23,7 @@ pub use access::{Caller, Identity, Scope, Scopes};
 pub use error::{Conflict, DomainError, ErrorCode};
 pub use events::{Event, EventLog, EventType, EventsPage};
 pub use model::{
-    Currency, Email, NewOrder, NewOrderItem, NewUser, Order, OrderItem, OrderStatus, Product, User,
-    UserPatch,
+    Currency, Email, NewOrder, NewOrderItem, NewUser, Order, OrderItem, OrderStatus, Product, User, UserPatch,
 };
 pub use operation::Operation;
 pub use page::{Page, PageRequest};

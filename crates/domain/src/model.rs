@@ -68,24 +68,15 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
-        OrderStatus::Pending,
-        OrderStatus::Paid,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Cancelled,
-    ];
+    pub const ALL: [OrderStatus; 5] =
+        [OrderStatus::Pending, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Delivered, OrderStatus::Cancelled];
 
     /// The only legal moves: pending → paid → shipped → delivered, and pending/paid → cancelled.
     pub fn can_move_to(self, next: OrderStatus) -> bool {
         use OrderStatus::*;
         matches!(
             (self, next),
-            (Pending, Paid)
-                | (Paid, Shipped)
-                | (Shipped, Delivered)
-                | (Pending, Cancelled)
-                | (Paid, Cancelled)
+            (Pending, Paid) | (Paid, Shipped) | (Shipped, Delivered) | (Pending, Cancelled) | (Paid, Cancelled)
         )
     }
     /// Stock is still held by an order in these states, and goes back when it is cancelled or deleted.
@@ -102,15 +93,12 @@ impl OrderStatus {
         }
     }
     pub fn parse(text: &str) -> Result<OrderStatus, DomainError> {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    "status",
-                    format!("unknown order status {text:?}: expected pending, paid, shipped, delivered or cancelled"),
-                )
-            })
+        OrderStatus::ALL.into_iter().find(|status| status.as_str() == text).ok_or_else(|| {
+            DomainError::invalid(
+                "status",
+                format!("unknown order status {text:?}: expected pending, paid, shipped, delivered or cancelled"),
+            )
+        })
     }
 }
 
@@ -125,13 +113,8 @@ impl Currency {
 
     pub fn parse(text: &str) -> Result<Currency, DomainError> {
         match text.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|byte| byte.is_ascii_uppercase()) => {
-                Ok(Currency([*a, *b, *c]))
-            }
-            _ => Err(DomainError::invalid(
-                "currency",
-                format!("{text:?} is not an ISO 4217 code such as USD"),
-            )),
+            [a, b, c] if [a, b, c].iter().all(|byte| byte.is_ascii_uppercase()) => Ok(Currency([*a, *b, *c])),
+            _ => Err(DomainError::invalid("currency", format!("{text:?} is not an ISO 4217 code such as USD"))),
         }
     }
     pub fn as_str(&self) -> &str {
@@ -159,12 +142,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(text: &str) -> Result<Email, DomainError> {
         let text = text.trim().to_ascii_lowercase();
-        let bad = |why: &str| {
-            DomainError::invalid(
-                "email",
-                format!("{text:?} is not a valid email address: {why}"),
-            )
-        };
+        let bad = |why: &str| DomainError::invalid("email", format!("{text:?} is not a valid email address: {why}"));
         if text.chars().count() > MAX_TEXT_LEN {
             return Err(bad("too long"));
         }
@@ -198,16 +176,10 @@ impl Name {
             return Err(DomainError::invalid("name", "name must not be empty"));
         }
         if text.chars().count() > MAX_TEXT_LEN {
-            return Err(DomainError::invalid(
-                "name",
-                format!("name is longer than {MAX_TEXT_LEN} characters"),
-            ));
+            return Err(DomainError::invalid("name", format!("name is longer than {MAX_TEXT_LEN} characters")));
         }
         if text.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "name",
-                "name must not contain control characters",
-            ));
+            return Err(DomainError::invalid("name", "name must not contain control characters"));
         }
         Ok(Name(text.to_owned()))
     }
@@ -225,10 +197,7 @@ pub struct NewUser {
 
 impl NewUser {
     pub fn parse(name: &str, email: &str) -> Result<NewUser, DomainError> {
-        Ok(NewUser {
-            name: Name::parse(name)?,
-            email: Email::parse(email)?,
-        })
+        Ok(NewUser { name: Name::parse(name)?, email: Email::parse(email)? })
     }
 }
 
@@ -241,10 +210,7 @@ pub struct UserPatch {
 
 impl UserPatch {
     pub fn parse(name: Option<&str>, email: Option<&str>) -> Result<UserPatch, DomainError> {
-        Ok(UserPatch {
-            name: name.map(Name::parse).transpose()?,
-            email: email.map(Email::parse).transpose()?,
-        })
+        Ok(UserPatch { name: name.map(Name::parse).transpose()?, email: email.map(Email::parse).transpose()? })
     }
 }
 
@@ -264,27 +230,15 @@ pub struct NewOrder {
 impl NewOrder {
     pub fn parse(items: Vec<NewOrderItem>) -> Result<NewOrder, DomainError> {
         if items.is_empty() {
-            return Err(DomainError::invalid(
-                "items",
-                "an order needs at least one item",
-            ));
+            return Err(DomainError::invalid("items", "an order needs at least one item"));
         }
         if items.len() > MAX_ORDER_ITEMS {
-            return Err(DomainError::invalid(
-                "items",
-                format!("an order holds at most {MAX_ORDER_ITEMS} items"),
-            ));
+            return Err(DomainError::invalid("items", format!("an order holds at most {MAX_ORDER_ITEMS} items")));
         }
-        if let Some(bad) = items
-            .iter()
-            .find(|item| item.quantity == 0 || item.quantity > MAX_QUANTITY)
-        {
+        if let Some(bad) = items.iter().find(|item| item.quantity == 0 || item.quantity > MAX_QUANTITY) {
             return Err(DomainError::invalid(
                 "items.quantity",
-                format!(
-                    "quantity {} of product {} is outside 1..={MAX_QUANTITY}",
-                    bad.quantity, bad.product_id
-                ),
+                format!("quantity {} of product {} is outside 1..={MAX_QUANTITY}", bad.quantity, bad.product_id),
             ));
         }
         Ok(NewOrder { items })
@@ -298,39 +252,18 @@ mod tests {
     #[test]
     fn only_the_legal_status_moves_are_allowed() {
         use OrderStatus::*;
-        let legal = [
-            (Pending, Paid),
-            (Paid, Shipped),
-            (Shipped, Delivered),
-            (Pending, Cancelled),
-            (Paid, Cancelled),
-        ];
+        let legal = [(Pending, Paid), (Paid, Shipped), (Shipped, Delivered), (Pending, Cancelled), (Paid, Cancelled)];
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
-                assert_eq!(
-                    from.can_move_to(to),
-                    legal.contains(&(from, to)),
-                    "{from:?} -> {to:?}"
-                );
+                assert_eq!(from.can_move_to(to), legal.contains(&(from, to)), "{from:?} -> {to:?}");
             }
         }
     }
 
     #[test]
     fn emails_are_validated_and_normalised() {
-        assert_eq!(
-            Email::parse("  Ada@Example.COM ").map(|e| e.as_str().to_owned()),
-            Ok("ada@example.com".into())
-        );
-        for bad in [
-            "",
-            "ada",
-            "ada@",
-            "@example.com",
-            "ada@example",
-            "a@b@c.com",
-            "a b@c.com",
-        ] {
+        assert_eq!(Email::parse("  Ada@Example.COM ").map(|e| e.as_str().to_owned()), Ok("ada@example.com".into()));
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a@b@c.com", "a b@c.com"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(300))).is_err());
@@ -345,16 +278,8 @@ mod tests {
         assert!(Currency::parse("eur").is_err());
         assert!(Currency::parse("EURO").is_err());
         assert!(NewOrder::parse(vec![]).is_err());
-        assert!(NewOrder::parse(vec![NewOrderItem {
-            product_id: 1,
-            quantity: 0
-        }])
-        .is_err());
-        assert!(NewOrder::parse(vec![NewOrderItem {
-            product_id: 1,
-            quantity: 1001
-        }])
-        .is_err());
+        assert!(NewOrder::parse(vec![NewOrderItem { product_id: 1, quantity: 0 }]).is_err());
+        assert!(NewOrder::parse(vec![NewOrderItem { product_id: 1, quantity: 1001 }]).is_err());
         assert!(OrderStatus::parse("PAID").is_err());
     }
 }

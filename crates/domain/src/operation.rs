@@ -62,26 +62,16 @@ impl Operation {
         self.info().scope
     }
     pub fn from_ws_method(method: &str) -> Option<Operation> {
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.info().ws_method == method)
+        Operation::ALL.into_iter().find(|op| op.info().ws_method == method)
     }
     pub fn from_pascal(name: &str) -> Option<Operation> {
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.info().pascal == name)
+        Operation::ALL.into_iter().find(|op| op.info().pascal == name)
     }
 }
 
 macro_rules! op {
     ($name:literal, $ws:literal, $pascal:literal, $scope:ident, $writes:literal) => {
-        OperationInfo {
-            name: $name,
-            ws_method: $ws,
-            pascal: $pascal,
-            scope: Scope::$scope,
-            writes: $writes,
-        }
+        OperationInfo { name: $name, ws_method: $ws, pascal: $pascal, scope: Scope::$scope, writes: $writes }
     };
 }
 

@@ -37,10 +37,7 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest {
-            limit: DEFAULT_PAGE_SIZE,
-            after_id: None,
-        }
+        PageRequest { limit: DEFAULT_PAGE_SIZE, after_id: None }
     }
 }
 
@@ -55,11 +52,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-            total: self.total,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor, total: self.total }
     }
 }
 
@@ -71,9 +64,7 @@ pub fn decode_cursor(cursor: &str) -> Result<u64, DomainError> {
     let invalid = || DomainError::invalid("cursor", "cursor is not one this server issued");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = std::str::from_utf8(&bytes).map_err(|_| invalid())?;
-    text.strip_prefix("id:")
-        .and_then(|id| id.parse().ok())
-        .ok_or_else(invalid)
+    text.strip_prefix("id:").and_then(|id| id.parse().ok()).ok_or_else(invalid)
 }
 
 /// Cuts a page out of items sorted by id, after `request.after_id`.
@@ -85,9 +76,7 @@ pub fn paginate<'a, T: Clone + 'a>(
     let mut items = Vec::with_capacity(request.limit as usize);
     let mut last_id = None;
     let mut more = false;
-    for (id, item) in
-        sorted.skip_while(|(id, _)| request.after_id.is_some_and(|after| *id <= after))
-    {
+    for (id, item) in sorted.skip_while(|(id, _)| request.after_id.is_some_and(|after| *id <= after)) {
         if items.len() == request.limit as usize {
             more = true;
             break;
@@ -95,11 +84,7 @@ pub fn paginate<'a, T: Clone + 'a>(
         items.push(item.clone());
         last_id = Some(id);
     }
-    Page {
-        items,
-        next_cursor: last_id.filter(|_| more).map(encode_cursor),
-        total,
-    }
+    Page { items, next_cursor: last_id.filter(|_| more).map(encode_cursor), total }
 }
 
 #[cfg(test)]
@@ -113,10 +98,7 @@ mod tests {
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("id:x")).is_err());
         assert!(PageRequest::parse(Some(0), None).is_err());
         assert!(PageRequest::parse(Some(101), None).is_err());
-        assert_eq!(
-            PageRequest::parse(None, Some("")),
-            Ok(PageRequest::default())
-        );
+        assert_eq!(PageRequest::parse(None, Some("")), Ok(PageRequest::default()));
     }
 
     #[test]

@@ -12,9 +12,7 @@ use tokio::sync::broadcast;
 use crate::access::Caller;
 use crate::error::DomainError;
 use crate::events::{Event, EventLog, EventType, EventsPage};
-use crate::model::{
-    Currency, NewOrder, NewUser, Order, OrderItem, OrderStatus, Product, User, UserPatch,
-};
+use crate::model::{Currency, NewOrder, NewUser, Order, OrderItem, OrderStatus, Product, User, UserPatch};
 use crate::page::{paginate, Page, PageRequest};
 
 /// The most events one poll returns (CONTRACT §11: 100 by default, `limit` up to 1,000).
@@ -35,20 +33,16 @@ struct State {
 
 impl State {
     fn user(&self, id: u64) -> Result<&User, DomainError> {
-        self.users
-            .get(&id)
-            .ok_or_else(|| DomainError::not_found("user", id))
+        self.users.get(&id).ok_or_else(|| DomainError::not_found("user", id))
     }
     fn order(&self, id: u64) -> Result<&Order, DomainError> {
-        self.orders
-            .get(&id)
-            .ok_or_else(|| DomainError::not_found("order", id))
+        self.orders.get(&id).ok_or_else(|| DomainError::not_found("order", id))
     }
     fn email_taken_by_other(&self, email: &str, id: Option<u64>) -> Result<(), DomainError> {
         match self.user_ids_by_email.get(email) {
-            Some(owner) if Some(*owner) != id => Err(DomainError::already_exists(format!(
-                "email {email} is already used by user {owner}"
-            ))),
+            Some(owner) if Some(*owner) != id => {
+                Err(DomainError::already_exists(format!("email {email} is already used by user {owner}")))
+            }
             _ => Ok(()),
         }
     }
@@ -80,12 +74,7 @@ impl Playground {
     /// An empty playground keeping `history` recent events.
     pub fn new(history: usize) -> Playground {
         Playground {
-            state: RwLock::new(State {
-                next_user_id: 1,
-                next_product_id: 1,
-                next_order_id: 1,
-                ..State::default()
-            }),
+            state: RwLock::new(State { next_user_id: 1, next_product_id: 1, next_order_id: 1, ..State::default() }),
             events: EventLog::new(history),
         }
     }
@@ -98,11 +87,7 @@ impl Playground {
 
     pub fn list_users(&self, _caller: &Caller, page: PageRequest) -> Page<User> {
         let state = self.state.read();
-        paginate(
-            state.users.iter().map(|(id, user)| (*id, user)),
-            state.users.len(),
-            page,
-        )
+        paginate(state.users.iter().map(|(id, user)| (*id, user)), state.users.len(), page)
     }
 
     pub fn get_user(&self, _caller: &Caller, id: u64) -> Result<User, DomainError> {
@@ -112,9 +97,7 @@ impl Playground {
     /// Many users at once, for batched loaders (GraphQL `Order.user`); missing ids are skipped.
     pub fn get_users(&self, _caller: &Caller, ids: &[u64]) -> Vec<User> {
         let state = self.state.read();
-        ids.iter()
-            .filter_map(|id| state.users.get(id).cloned())
-            .collect()
+        ids.iter().filter_map(|id| state.users.get(id).cloned()).collect()
     }
 
     pub fn create_user(&self, _caller: &Caller, new: NewUser) -> Result<User, DomainError> {
@@ -133,12 +116,7 @@ impl Playground {
         Ok(user)
     }
 
-    pub fn update_user(
-        &self,
-        _caller: &Caller,
-        id: u64,
-        patch: UserPatch,
-    ) -> Result<User, DomainError> {
+    pub fn update_user(&self, _caller: &Caller, id: u64, patch: UserPatch) -> Result<User, DomainError> {
         let mut state = self.state.write();
         let mut user = state.user(id)?.clone();
         if let Some(email) = &patch.email {
@@ -165,14 +143,9 @@ impl Playground {
         state.user(id)?;
         let orders = state.order_ids_by_user.get(&id).map_or(0, BTreeSet::len);
         if orders > 0 {
-            return Err(DomainError::conflict(format!(
-                "user {id} still has {orders} orders: delete them first"
-            )));
+            return Err(DomainError::conflict(format!("user {id} still has {orders} orders: delete them first")));
         }
-        let user = state
-            .users
-            .remove(&id)
-            .ok_or_else(|| DomainError::not_found("user", id))?;
+        let user = state.users.remove(&id).ok_or_else(|| DomainError::not_found("user", id))?;
         state.user_ids_by_email.remove(&user.email);
         state.order_ids_by_user.remove(&id);
         self.events.append(EventType::UserDeleted, to_json(&user));
@@ -183,28 +156,17 @@ impl Playground {
 
     pub fn list_products(&self, _caller: &Caller, page: PageRequest) -> Page<Product> {
         let state = self.state.read();
-        paginate(
-            state.products.iter().map(|(id, product)| (*id, product)),
-            state.products.len(),
-            page,
-        )
+        paginate(state.products.iter().map(|(id, product)| (*id, product)), state.products.len(), page)
     }
 
     pub fn get_product(&self, _caller: &Caller, id: u64) -> Result<Product, DomainError> {
-        self.state
-            .read()
-            .products
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| DomainError::not_found("product", id))
+        self.state.read().products.get(&id).cloned().ok_or_else(|| DomainError::not_found("product", id))
     }
 
     /// Many products at once, for batched loaders (GraphQL `OrderItem.product`).
     pub fn get_products(&self, _caller: &Caller, ids: &[u64]) -> Vec<Product> {
         let state = self.state.read();
-        ids.iter()
-            .filter_map(|id| state.products.get(id).cloned())
-            .collect()
+        ids.iter().filter_map(|id| state.products.get(id).cloned()).collect()
     }
 
     /// Adds a catalogue entry (demo data and tests); SKUs are unique.
@@ -222,15 +184,10 @@ impl Playground {
             return Err(DomainError::invalid("sku", "sku must not be empty"));
         }
         if price_cents < 0 {
-            return Err(DomainError::invalid(
-                "priceCents",
-                "price must not be negative",
-            ));
+            return Err(DomainError::invalid("priceCents", "price must not be negative"));
         }
         if !state.skus.insert(sku.clone()) {
-            return Err(DomainError::already_exists(format!(
-                "sku {sku} already exists"
-            )));
+            return Err(DomainError::already_exists(format!("sku {sku} already exists")));
         }
         let product = Product {
             id: state.next_product_id,
@@ -305,12 +262,7 @@ impl Playground {
 
     /// Places an order: every product must exist, share one currency and have the stock;
     /// otherwise nothing changes.
-    pub fn create_order(
-        &self,
-        caller: &Caller,
-        user_id: u64,
-        new: NewOrder,
-    ) -> Result<Order, DomainError> {
+    pub fn create_order(&self, caller: &Caller, user_id: u64, new: NewOrder) -> Result<Order, DomainError> {
         let mut state = self.state.write();
         state.user(user_id)?;
         caller.require_owner_of_orders(user_id)?;
@@ -319,10 +271,7 @@ impl Playground {
         let mut currency = None;
         for item in &new.items {
             let product = state.products.get(&item.product_id).ok_or_else(|| {
-                DomainError::invalid(
-                    "items.productId",
-                    format!("product {} does not exist", item.product_id),
-                )
+                DomainError::invalid("items.productId", format!("product {} does not exist", item.product_id))
             })?;
             match currency {
                 None => currency = Some(product.currency),
@@ -364,10 +313,7 @@ impl Playground {
         let order = Order {
             id: state.next_order_id,
             user_id,
-            total_cents: items
-                .iter()
-                .map(|item| item.unit_price_cents * i64::from(item.quantity))
-                .sum(),
+            total_cents: items.iter().map(|item| item.unit_price_cents * i64::from(item.quantity)).sum(),
             items,
             currency: currency.unwrap_or(Currency::USD),
             status: OrderStatus::Pending,
@@ -375,22 +321,13 @@ impl Playground {
             updated_at: created_at,
         };
         state.next_order_id += 1;
-        state
-            .order_ids_by_user
-            .entry(user_id)
-            .or_default()
-            .insert(order.id);
+        state.order_ids_by_user.entry(user_id).or_default().insert(order.id);
         state.orders.insert(order.id, order.clone());
         self.events.append(EventType::OrderCreated, to_json(&order));
         Ok(order)
     }
 
-    pub fn update_order_status(
-        &self,
-        caller: &Caller,
-        id: u64,
-        next: OrderStatus,
-    ) -> Result<Order, DomainError> {
+    pub fn update_order_status(&self, caller: &Caller, id: u64, next: OrderStatus) -> Result<Order, DomainError> {
         let mut state = self.state.write();
         let mut order = state.order(id)?.clone();
         caller.require_owner_of_orders(order.user_id)?;
@@ -407,8 +344,7 @@ impl Playground {
         order.status = next;
         order.updated_at = now();
         state.orders.insert(id, order.clone());
-        self.events
-            .append(EventType::OrderStatusChanged, to_json(&order));
+        self.events.append(EventType::OrderStatusChanged, to_json(&order));
         Ok(order)
     }
 
@@ -416,10 +352,7 @@ impl Playground {
         let mut state = self.state.write();
         let owner = state.order(id)?.user_id;
         caller.require_owner_of_orders(owner)?;
-        let order = state
-            .orders
-            .remove(&id)
-            .ok_or_else(|| DomainError::not_found("order", id))?;
+        let order = state.orders.remove(&id).ok_or_else(|| DomainError::not_found("order", id))?;
         if order.status.holds_stock() {
             state.restock(&order);
         }
@@ -434,11 +367,7 @@ impl Playground {
     pub(crate) fn restore_order(&self, order: Order) {
         let mut state = self.state.write();
         state.next_order_id = state.next_order_id.max(order.id + 1);
-        state
-            .order_ids_by_user
-            .entry(order.user_id)
-            .or_default()
-            .insert(order.id);
+        state.order_ids_by_user.entry(order.user_id).or_default().insert(order.id);
         state.orders.insert(order.id, order);
     }
 
@@ -453,27 +382,15 @@ impl Playground {
     // ---- events ----
 
     /// A poll: the retained events after `after`, at most `limit` (1..=1000).
-    pub fn events_after(
-        &self,
-        _caller: &Caller,
-        after: u64,
-        limit: usize,
-    ) -> Result<EventsPage, DomainError> {
+    pub fn events_after(&self, _caller: &Caller, after: u64, limit: usize) -> Result<EventsPage, DomainError> {
         if limit == 0 || limit > MAX_EVENTS_PER_POLL {
-            return Err(DomainError::invalid(
-                "limit",
-                format!("limit must be between 1 and {MAX_EVENTS_PER_POLL}"),
-            ));
+            return Err(DomainError::invalid("limit", format!("limit must be between 1 and {MAX_EVENTS_PER_POLL}")));
         }
         Ok(self.events.after(after, limit))
     }
 
     /// A push subscription: the backlog after `after`, then every new event.
-    pub fn watch_events(
-        &self,
-        _caller: &Caller,
-        after: u64,
-    ) -> (EventsPage, broadcast::Receiver<Arc<Event>>) {
+    pub fn watch_events(&self, _caller: &Caller, after: u64) -> (EventsPage, broadcast::Receiver<Arc<Event>>) {
         self.events.subscribe(after)
     }
 }
@@ -490,30 +407,16 @@ mod tests {
 
     fn shop() -> Playground {
         let pg = Playground::new(100);
-        pg.add_product("SKU-1", "Kettle", 1500, Currency::USD, 5)
-            .expect("product");
-        pg.add_product("SKU-2", "Teapot", 2500, Currency::USD, 1)
-            .expect("product");
-        pg.add_product("SKU-3", "Mug", 900, Currency::EUR, 10)
-            .expect("product");
-        pg.create_user(
-            &open(),
-            NewUser::parse("Ada", "ada@example.com").expect("valid"),
-        )
-        .expect("user");
+        pg.add_product("SKU-1", "Kettle", 1500, Currency::USD, 5).expect("product");
+        pg.add_product("SKU-2", "Teapot", 2500, Currency::USD, 1).expect("product");
+        pg.add_product("SKU-3", "Mug", 900, Currency::EUR, 10).expect("product");
+        pg.create_user(&open(), NewUser::parse("Ada", "ada@example.com").expect("valid")).expect("user");
         pg
     }
 
     fn items(list: &[(u64, u32)]) -> NewOrder {
-        NewOrder::parse(
-            list.iter()
-                .map(|&(product_id, quantity)| NewOrderItem {
-                    product_id,
-                    quantity,
-                })
-                .collect(),
-        )
-        .expect("valid order")
+        NewOrder::parse(list.iter().map(|&(product_id, quantity)| NewOrderItem { product_id, quantity }).collect())
+            .expect("valid order")
     }
 
     fn code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> ErrorCode {
@@ -523,37 +426,21 @@ mod tests {
     #[test]
     fn emails_and_skus_are_unique() {
         let pg = shop();
-        let clash = pg.create_user(
-            &open(),
-            NewUser::parse("Other", "ADA@example.com").expect("valid"),
-        );
+        let clash = pg.create_user(&open(), NewUser::parse("Other", "ADA@example.com").expect("valid"));
         assert_eq!(
             clash.as_ref().map_err(|e| (e.code, e.conflict)).err(),
             Some((ErrorCode::Conflict, Conflict::Unique))
         );
-        let bob = pg
-            .create_user(
-                &open(),
-                NewUser::parse("Bob", "bob@example.com").expect("valid"),
-            )
-            .expect("bob");
+        let bob = pg.create_user(&open(), NewUser::parse("Bob", "bob@example.com").expect("valid")).expect("bob");
         let patch = UserPatch::parse(None, Some("ada@example.com")).expect("valid");
-        assert_eq!(
-            code(pg.update_user(&open(), bob.id, patch)),
-            ErrorCode::Conflict
-        );
-        assert_eq!(
-            code(pg.add_product("sku-1", "Again", 1, Currency::USD, 1)),
-            ErrorCode::Conflict
-        );
+        assert_eq!(code(pg.update_user(&open(), bob.id, patch)), ErrorCode::Conflict);
+        assert_eq!(code(pg.add_product("sku-1", "Again", 1, Currency::USD, 1)), ErrorCode::Conflict);
     }
 
     #[test]
     fn a_user_with_orders_cannot_be_deleted() {
         let pg = shop();
-        let order = pg
-            .create_order(&open(), 1, items(&[(1, 1)]))
-            .expect("order");
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
         assert_eq!(code(pg.delete_user(&open(), 1)), ErrorCode::Conflict);
         pg.delete_order(&open(), order.id).expect("delete order");
         pg.delete_user(&open(), 1).expect("delete user");
@@ -563,110 +450,52 @@ mod tests {
     #[test]
     fn stock_is_taken_checked_and_given_back() {
         let pg = shop();
-        assert_eq!(
-            code(pg.create_order(&open(), 1, items(&[(1, 3), (1, 3)]))),
-            ErrorCode::Conflict
-        );
-        assert_eq!(
-            pg.get_product(&open(), 1).expect("p").stock,
-            5,
-            "a refused order changes nothing"
-        );
-        let order = pg
-            .create_order(&open(), 1, items(&[(1, 2), (2, 1)]))
-            .expect("order");
+        assert_eq!(code(pg.create_order(&open(), 1, items(&[(1, 3), (1, 3)]))), ErrorCode::Conflict);
+        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 5, "a refused order changes nothing");
+        let order = pg.create_order(&open(), 1, items(&[(1, 2), (2, 1)])).expect("order");
         assert_eq!(order.total_cents, 2 * 1500 + 2500);
         assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 3);
-        pg.update_order_status(&open(), order.id, OrderStatus::Paid)
-            .expect("pay");
-        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled)
-            .expect("cancel");
+        pg.update_order_status(&open(), order.id, OrderStatus::Paid).expect("pay");
+        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled).expect("cancel");
         assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 5);
         assert_eq!(pg.get_product(&open(), 2).expect("p").stock, 1);
-        let shipped = pg
-            .create_order(&open(), 1, items(&[(1, 1)]))
-            .expect("order");
-        pg.update_order_status(&open(), shipped.id, OrderStatus::Paid)
-            .expect("pay");
-        pg.update_order_status(&open(), shipped.id, OrderStatus::Shipped)
-            .expect("ship");
+        let shipped = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
+        pg.update_order_status(&open(), shipped.id, OrderStatus::Paid).expect("pay");
+        pg.update_order_status(&open(), shipped.id, OrderStatus::Shipped).expect("ship");
         pg.delete_order(&open(), shipped.id).expect("delete");
-        assert_eq!(
-            pg.get_product(&open(), 1).expect("p").stock,
-            4,
-            "a shipped order's stock is gone"
-        );
+        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 4, "a shipped order's stock is gone");
     }
 
     #[test]
     fn illegal_status_moves_are_conflicts() {
         let pg = shop();
-        let order = pg
-            .create_order(&open(), 1, items(&[(1, 1)]))
-            .expect("order");
-        assert_eq!(
-            code(pg.update_order_status(&open(), order.id, OrderStatus::Shipped)),
-            ErrorCode::Conflict
-        );
-        assert_eq!(
-            code(pg.update_order_status(&open(), order.id, OrderStatus::Pending)),
-            ErrorCode::Conflict
-        );
-        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled)
-            .expect("cancel");
-        assert_eq!(
-            code(pg.update_order_status(&open(), order.id, OrderStatus::Paid)),
-            ErrorCode::Conflict
-        );
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
+        assert_eq!(code(pg.update_order_status(&open(), order.id, OrderStatus::Shipped)), ErrorCode::Conflict);
+        assert_eq!(code(pg.update_order_status(&open(), order.id, OrderStatus::Pending)), ErrorCode::Conflict);
+        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled).expect("cancel");
+        assert_eq!(code(pg.update_order_status(&open(), order.id, OrderStatus::Paid)), ErrorCode::Conflict);
     }
 
     #[test]
     fn mixed_currencies_and_unknown_products_are_invalid() {
         let pg = shop();
-        assert_eq!(
-            code(pg.create_order(&open(), 1, items(&[(1, 1), (3, 1)]))),
-            ErrorCode::InvalidArgument
-        );
-        assert_eq!(
-            code(pg.create_order(&open(), 1, items(&[(99, 1)]))),
-            ErrorCode::InvalidArgument
-        );
-        assert_eq!(
-            code(pg.create_order(&open(), 99, items(&[(1, 1)]))),
-            ErrorCode::NotFound
-        );
+        assert_eq!(code(pg.create_order(&open(), 1, items(&[(1, 1), (3, 1)]))), ErrorCode::InvalidArgument);
+        assert_eq!(code(pg.create_order(&open(), 1, items(&[(99, 1)]))), ErrorCode::InvalidArgument);
+        assert_eq!(code(pg.create_order(&open(), 99, items(&[(1, 1)]))), ErrorCode::NotFound);
     }
 
     #[test]
     fn users_only_touch_their_own_orders() {
         let pg = shop();
-        pg.create_user(
-            &open(),
-            NewUser::parse("Bob", "bob@example.com").expect("valid"),
-        )
-        .expect("bob");
-        let order = pg
-            .create_order(&open(), 1, items(&[(1, 1)]))
-            .expect("order");
+        pg.create_user(&open(), NewUser::parse("Bob", "bob@example.com").expect("valid")).expect("bob");
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
         let bob = Caller {
-            identity: crate::access::Identity::User {
-                user_id: 2,
-                username: "bob".into(),
-            },
+            identity: crate::access::Identity::User { user_id: 2, username: "bob".into() },
             scopes: crate::access::Scopes::parse(["orders:read", "orders:write"]).expect("scopes"),
         };
-        assert_eq!(
-            code(pg.get_order(&bob, order.id)),
-            ErrorCode::PermissionDenied
-        );
-        assert_eq!(
-            code(pg.create_order(&bob, 1, items(&[(1, 1)]))),
-            ErrorCode::PermissionDenied
-        );
-        assert_eq!(
-            code(pg.list_user_orders(&bob, 1, None, PageRequest::default())),
-            ErrorCode::PermissionDenied
-        );
+        assert_eq!(code(pg.get_order(&bob, order.id)), ErrorCode::PermissionDenied);
+        assert_eq!(code(pg.create_order(&bob, 1, items(&[(1, 1)]))), ErrorCode::PermissionDenied);
+        assert_eq!(code(pg.list_user_orders(&bob, 1, None, PageRequest::default())), ErrorCode::PermissionDenied);
         assert!(pg.create_order(&bob, 2, items(&[(1, 1)])).is_ok());
     }
 
@@ -677,9 +506,7 @@ mod tests {
             .map(|_| {
                 let pg = pg.clone();
                 std::thread::spawn(move || {
-                    (0..20)
-                        .filter(|_| pg.create_order(&open(), 1, items(&[(1, 1)])).is_ok())
-                        .count()
+                    (0..20).filter(|_| pg.create_order(&open(), 1, items(&[(1, 1)])).is_ok()).count()
                 })
             })
             .collect();
@@ -691,23 +518,10 @@ mod tests {
     #[test]
     fn every_change_is_one_event_in_order() {
         let pg = shop();
-        let order = pg
-            .create_order(&open(), 1, items(&[(1, 1)]))
-            .expect("order");
-        pg.update_order_status(&open(), order.id, OrderStatus::Paid)
-            .expect("pay");
-        pg.update_user(
-            &open(),
-            1,
-            UserPatch::parse(Some("Ada L."), None).expect("valid"),
-        )
-        .expect("rename");
-        pg.update_user(
-            &open(),
-            1,
-            UserPatch::parse(Some("Ada L."), None).expect("valid"),
-        )
-        .expect("same name");
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
+        pg.update_order_status(&open(), order.id, OrderStatus::Paid).expect("pay");
+        pg.update_user(&open(), 1, UserPatch::parse(Some("Ada L."), None).expect("valid")).expect("rename");
+        pg.update_user(&open(), 1, UserPatch::parse(Some("Ada L."), None).expect("valid")).expect("same name");
         let page = pg.events_after(&open(), 0, 100).expect("events");
         let types: Vec<EventType> = page.items.iter().map(|e| e.event_type).collect();
         assert_eq!(

@@ -16,8 +16,8 @@ pub const ORDERS: u64 = 200;
 pub const ADMIN_USER_ID: u64 = 2;
 
 const FIRST: [&str; 16] = [
-    "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca",
-    "Maya", "Noor", "Oscar", "Priya", "Quinn",
+    "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca", "Maya", "Noor",
+    "Oscar", "Priya", "Quinn",
 ];
 const LAST: [&str; 12] = [
     "Novak",
@@ -69,34 +69,19 @@ pub fn seed(playground: &Playground, seed: u64) {
             1 => ("Alice Liddell".to_owned(), "alice@example.com".to_owned()),
             ADMIN_USER_ID => ("Admin".to_owned(), "admin@example.com".to_owned()),
             _ => (
-                format!(
-                    "{} {}",
-                    FIRST[rng.gen_range(0..FIRST.len())],
-                    LAST[rng.gen_range(0..LAST.len())]
-                ),
+                format!("{} {}", FIRST[rng.gen_range(0..FIRST.len())], LAST[rng.gen_range(0..LAST.len())]),
                 format!("user{id}@example.com"),
             ),
         };
-        playground.restore_user(User {
-            id,
-            name,
-            email,
-            created_at: epoch() + Duration::minutes(id as i64),
-        });
+        playground.restore_user(User { id, name, email, created_at: epoch() + Duration::minutes(id as i64) });
     }
     let mut catalogue = Vec::new();
     for id in 1..=PRODUCTS {
-        let currency = if id % 4 == 0 {
-            Currency::EUR
-        } else {
-            Currency::USD
-        };
+        let currency = if id % 4 == 0 { Currency::EUR } else { Currency::USD };
         let price = rng.gen_range(100..10_000);
         let stock = rng.gen_range(50..250);
         let name = PRODUCT_NAMES[(id - 1) as usize];
-        if let Ok(product) =
-            playground.add_product(&format!("SKU-{id:04}"), name, price, currency, stock)
-        {
+        if let Ok(product) = playground.add_product(&format!("SKU-{id:04}"), name, price, currency, stock) {
             catalogue.push(product);
         }
     }
@@ -112,10 +97,7 @@ pub fn seed(playground: &Playground, seed: u64) {
             }
         };
         let first = &catalogue[rng.gen_range(0..catalogue.len())];
-        let same_currency: Vec<_> = catalogue
-            .iter()
-            .filter(|p| p.currency == first.currency)
-            .collect();
+        let same_currency: Vec<_> = catalogue.iter().filter(|p| p.currency == first.currency).collect();
         let mut items = vec![OrderItem {
             product_id: first.id,
             quantity: rng.gen_range(1..=3),
@@ -136,10 +118,7 @@ pub fn seed(playground: &Playground, seed: u64) {
         playground.restore_order(Order {
             id,
             user_id,
-            total_cents: items
-                .iter()
-                .map(|item| item.unit_price_cents * i64::from(item.quantity))
-                .sum(),
+            total_cents: items.iter().map(|item| item.unit_price_cents * i64::from(item.quantity)).sum(),
             items,
             currency: first.currency,
             status,
@@ -165,54 +144,22 @@ mod tests {
     fn the_demo_data_has_what_the_contract_promises() {
         let pg = seeded(DEFAULT_SEED);
         let caller = Caller::open_access();
-        assert_eq!(
-            pg.list_users(&caller, PageRequest::default()).total,
-            USERS as usize
-        );
-        assert_eq!(
-            pg.list_products(&caller, PageRequest::default()).total,
-            PRODUCTS as usize
-        );
-        assert_eq!(
-            pg.get_user(&caller, 1).expect("alice").name,
-            "Alice Liddell"
-        );
-        assert_eq!(
-            pg.get_user(&caller, 42).expect("user 42").email,
-            "user42@example.com"
-        );
-        assert!(
-            pg.list_user_orders(&caller, 42, None, PageRequest::default())
-                .expect("orders")
-                .total
-                >= 20
-        );
-        assert_eq!(
-            pg.list_user_orders(&caller, ADMIN_USER_ID, None, PageRequest::default())
-                .expect("none")
-                .total,
-            0
-        );
-        let products = pg
-            .list_products(&caller, PageRequest::parse(Some(100), None).expect("page"))
-            .items;
+        assert_eq!(pg.list_users(&caller, PageRequest::default()).total, USERS as usize);
+        assert_eq!(pg.list_products(&caller, PageRequest::default()).total, PRODUCTS as usize);
+        assert_eq!(pg.get_user(&caller, 1).expect("alice").name, "Alice Liddell");
+        assert_eq!(pg.get_user(&caller, 42).expect("user 42").email, "user42@example.com");
+        assert!(pg.list_user_orders(&caller, 42, None, PageRequest::default()).expect("orders").total >= 20);
+        assert_eq!(pg.list_user_orders(&caller, ADMIN_USER_ID, None, PageRequest::default()).expect("none").total, 0);
+        let products = pg.list_products(&caller, PageRequest::parse(Some(100), None).expect("page")).items;
         assert!(
             products.iter().any(|p| p.currency == Currency::EUR)
                 && products.iter().any(|p| p.currency == Currency::USD)
         );
         let order_total: usize = (1..=USERS)
-            .map(|id| {
-                pg.list_user_orders(&caller, id, None, PageRequest::default())
-                    .expect("orders")
-                    .total
-            })
+            .map(|id| pg.list_user_orders(&caller, id, None, PageRequest::default()).expect("orders").total)
             .sum();
         assert_eq!(order_total, ORDERS as usize);
-        assert_eq!(
-            pg.events().last_seq(),
-            0,
-            "demo data is history, not events"
-        );
+        assert_eq!(pg.events().last_seq(), 0, "demo data is history, not events");
     }
 
     #[test]
@@ -220,14 +167,8 @@ mod tests {
         let caller = Caller::open_access();
         let (a, b, c) = (seeded(7), seeded(7), seeded(8));
         let page = PageRequest::parse(Some(100), None).expect("page");
-        assert_eq!(
-            a.list_users(&caller, page).items,
-            b.list_users(&caller, page).items
-        );
+        assert_eq!(a.list_users(&caller, page).items, b.list_users(&caller, page).items);
         assert_eq!(a.get_order(&caller, 17), b.get_order(&caller, 17));
-        assert_ne!(
-            a.list_products(&caller, page).items,
-            c.list_products(&caller, page).items
-        );
+        assert_ne!(a.list_products(&caller, page).items, c.list_products(&caller, page).items);
     }
 }

@@ -30,11 +30,7 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
     let limits = &settings.limits;
     let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
     let openapi_json = rest.spec_endpoint();
-    let schema = graphql::schema(
-        gate.clone(),
-        limits.graphql_max_depth,
-        limits.graphql_max_complexity,
-    );
+    let schema = graphql::schema(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
     let soap_config = soap::SoapConfig {
         max_body_bytes: limits.max_body_bytes,
         wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
@@ -47,17 +43,12 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
             get(graphql::endpoint)
                 .post(graphql::endpoint)
                 .data(schema.clone())
-                .data(graphql::MaxBodyBytes(limits.max_body_bytes)),
+                .data(graphql::MaxBodyBytes(limits.max_body_bytes))
+                .data(Arc::new(graphql::QueryCache::default())),
         )
         .at("/graphql/schema.graphql", get(graphql::sdl).data(schema))
-        .at(
-            "/ws",
-            get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)),
-        )
-        .at(
-            "/soap",
-            get(soap::describe).post(soap::endpoint).data(soap_config),
-        )
+        .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)))
+        .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .with(AddData::new(gate.clone()))
@@ -73,15 +64,8 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     let auth = if settings.no_auth {
         "auth      off (--no-auth): every operation is open".to_owned()
     } else {
-        let keys: Vec<String> = settings
-            .api_keys
-            .iter()
-            .map(|key| format!("{} [{}]", key.key, key.scopes))
-            .collect();
-        format!(
-            "api keys  {}  (header X-API-Key or query api_key)",
-            keys.join(", ")
-        )
+        let keys: Vec<String> = settings.api_keys.iter().map(|key| format!("{} [{}]", key.key, key.scopes)).collect();
+        format!("api keys  {}  (header X-API-Key or query api_key)", keys.join(", "))
     };
     let data = match settings.seed {
         Some(seed) => format!("demo data seed {seed}"),
@@ -103,17 +87,27 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     )
 }
 
+/// Whether the server tells stdout where it listens (the binary) or keeps quiet (tests, bench).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    Banner,
+    Quiet,
+}
+
 /// Serves until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(
     settings: Settings,
     listener: tokio::net::TcpListener,
+    announce: Announce,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
     let endpoint = build(&settings, &base_url).await?;
-    println!("listening on {base_url}");
-    println!("{}", banner(&settings, &base_url, addr));
+    if announce == Announce::Banner {
+        println!("listening on {base_url}");
+        println!("{}", banner(&settings, &base_url, addr));
+    }
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(endpoint, shutdown, Some(DRAIN_TIMEOUT))

@@ -46,13 +46,8 @@ enum Protocol {
     Soap,
 }
 
-const PROTOCOLS: [Protocol; 5] = [
-    Protocol::Rest,
-    Protocol::GraphQl,
-    Protocol::Grpc,
-    Protocol::WebSocket,
-    Protocol::Soap,
-];
+const PROTOCOLS: [Protocol; 5] =
+    [Protocol::Rest, Protocol::GraphQl, Protocol::Grpc, Protocol::WebSocket, Protocol::Soap];
 
 impl Protocol {
     fn name(self) -> &'static str {
@@ -86,37 +81,25 @@ enum Client {
     },
     Grpc(UserServiceClient<tonic::transport::Channel>, u64, String),
     WebSocket(
-        Box<
-            tokio_tungstenite::WebSocketStream<
-                tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-            >,
-        >,
+        Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>,
         String,
     ),
 }
 
 impl Client {
     async fn connect(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Result<Client> {
-        let http = || {
-            reqwest::Client::builder()
-                .http1_only()
-                .pool_max_idle_per_host(1)
-                .build()
-        };
+        let http = || reqwest::Client::builder().http1_only().pool_max_idle_per_host(1).build();
         let id = args.id;
         Ok(match protocol {
             Protocol::Rest => {
                 let client = http()?;
-                let request = client
-                    .get(format!("{base}/api/v1/users/{id}"))
-                    .header("x-api-key", &args.api_key)
-                    .build()?;
+                let request =
+                    client.get(format!("{base}/api/v1/users/{id}")).header("x-api-key", &args.api_key).build()?;
                 Client::Http { client, request }
             }
             Protocol::GraphQl => {
                 let client = http()?;
-                let query =
-                    format!("{{\"query\":\"{{ user(id: \\\"{id}\\\") {{ id name email }} }}\"}}");
+                let query = format!("{{\"query\":\"{{ user(id: \\\"{id}\\\") {{ id name email }} }}\"}}");
                 let request = client
                     .post(format!("{base}/graphql"))
                     .header("x-api-key", &args.api_key)
@@ -135,28 +118,20 @@ impl Client {
                     .post(format!("{base}/soap"))
                     .header("x-api-key", &args.api_key)
                     .header("content-type", "text/xml; charset=utf-8")
-                    .header(
-                        "soapaction",
-                        format!("\"{}/GetUser\"", crate::SOAP_NAMESPACE),
-                    )
+                    .header("soapaction", format!("\"{}/GetUser\"", crate::SOAP_NAMESPACE))
                     .body(envelope)
                     .build()?;
                 Client::Http { client, request }
             }
             Protocol::Grpc => {
-                let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?
-                    .connect()
-                    .await?;
+                let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?.connect().await?;
                 Client::Grpc(UserServiceClient::new(channel), id, args.api_key.clone())
             }
             Protocol::WebSocket => {
-                let ws_url = format!(
-                    "{}/ws?api_key={}",
-                    base.replacen("http", "ws", 1),
-                    args.api_key
-                );
+                let ws_url = format!("{}/ws?api_key={}", base.replacen("http", "ws", 1), args.api_key);
                 let (socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
-                let call = format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":{id}}}}}");
+                let call =
+                    format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":{id}}}}}");
                 Client::WebSocket(Box::new(socket), call)
             }
         })
@@ -166,16 +141,11 @@ impl Client {
     async fn call(&mut self) -> anyhow::Result<u64> {
         match self {
             Client::Http { client, request } => {
-                let request = request
-                    .try_clone()
-                    .context("request body is not cloneable")?;
+                let request = request.try_clone().context("request body is not cloneable")?;
                 let response = client.execute(request).await?;
                 let ok = response.status().is_success();
                 let bytes = response.bytes().await?;
-                anyhow::ensure!(
-                    ok && !bytes.windows(7).any(|w| w == b"\"errors"),
-                    "error answer"
-                );
+                anyhow::ensure!(ok && !bytes.windows(7).any(|w| w == b"\"errors"), "error answer");
                 Ok(bytes.len() as u64)
             }
             Client::Grpc(client, id, key) => {
@@ -202,9 +172,8 @@ async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Re
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
     let mut workers = Vec::new();
     for _ in 0..args.connections.max(1) {
-        let mut client = Client::connect(protocol, base, args)
-            .await
-            .with_context(|| format!("connecting {}", protocol.name()))?;
+        let mut client =
+            Client::connect(protocol, base, args).await.with_context(|| format!("connecting {}", protocol.name()))?;
         workers.push(tokio::spawn(async move {
             let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
             let (mut errors, mut bytes) = (0u64, 0u64);
@@ -261,12 +230,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     for protocol in PROTOCOLS {
-        eprintln!(
-            "measuring {} for {} s on {} connections ...",
-            protocol.name(),
-            args.duration,
-            args.connections
-        );
+        eprintln!("measuring {} for {} s on {} connections ...", protocol.name(), args.duration, args.connections);
         rows.push(measure(protocol, &base, &args).await?);
     }
     if args.json {
@@ -297,8 +261,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// A server on a free loopback port with the demo data and a budget no bench can spend.
-async fn start_local_server() -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>
-{
+async fn start_local_server() -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
     let args = crate::config::ServeArgs {
         listen: "127.0.0.1:0".parse()?,
         no_auth: false,
@@ -307,14 +270,13 @@ async fn start_local_server() -> anyhow::Result<(std::net::SocketAddr, tokio::ta
         config: None,
     };
     let mut settings = crate::config::Settings::load(&args)?;
-    settings.default_tier = crate::config::RateTier {
-        burst: u32::MAX,
-        per_second: u32::MAX,
-    };
+    settings.default_tier = crate::config::RateTier { burst: u32::MAX, per_second: u32::MAX };
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move {
-        if let Err(error) = crate::app::serve(settings, listener, std::future::pending()).await {
+        if let Err(error) =
+            crate::app::serve(settings, listener, crate::app::Announce::Quiet, std::future::pending()).await
+        {
             eprintln!("the in-process server stopped: {error:#}");
         }
     });

@@ -13,11 +13,7 @@ pub async fn read_limited(body: poem::Body, limit: usize) -> Result<Bytes, BodyE
     let inner: http_body_util::combinators::BoxBody<Bytes, std::io::Error> = body.into();
     match Limited::new(inner, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(BodyError::TooLarge(limit))
-        }
-        Err(error) => Err(BodyError::Unreadable(format!(
-            "cannot read the body: {error}"
-        ))),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge(limit)),
+        Err(error) => Err(BodyError::Unreadable(format!("cannot read the body: {error}"))),
     }
 }

@@ -196,10 +196,7 @@ pub struct Settings {
 pub const DEFAULT_TIER: &str = "default";
 
 fn scopes(names: &[&str]) -> Scopes {
-    names
-        .iter()
-        .filter_map(|name| playground_domain::Scope::parse(name))
-        .collect()
+    names.iter().filter_map(|name| playground_domain::Scope::parse(name)).collect()
 }
 
 fn parse_scopes(names: &[String], whose: &str) -> anyhow::Result<Scopes> {
@@ -209,13 +206,10 @@ fn parse_scopes(names: &[String], whose: &str) -> anyhow::Result<Scopes> {
 /// Parses "15m", "24h", "30s", "500ms".
 pub fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .with_context(|| format!("{text:?} is not a duration such as 250ms, 30s, 15m or 24h"))?;
+    let number: f64 =
+        number.parse().with_context(|| format!("{text:?} is not a duration such as 250ms, 30s, 15m or 24h"))?;
     let seconds = match unit {
         "ms" => number / 1000.0,
         "s" | "" => number,
@@ -237,28 +231,14 @@ impl Settings {
             None => FileConfig::default(),
         };
         let read = ["users:read", "orders:read", "products:read"];
-        let write = [
-            "users:read",
-            "orders:read",
-            "products:read",
-            "users:write",
-            "orders:write",
-        ];
+        let write = ["users:read", "orders:read", "products:read", "users:write", "orders:write"];
         let mut settings = Settings {
             listen: args.listen,
             no_auth: args.no_auth,
             seed: (!args.empty).then_some(args.seed),
             api_keys: vec![
-                ApiKey {
-                    key: "demo-read-key".into(),
-                    scopes: scopes(&read),
-                    tier: DEFAULT_TIER.into(),
-                },
-                ApiKey {
-                    key: "demo-write-key".into(),
-                    scopes: scopes(&write),
-                    tier: DEFAULT_TIER.into(),
-                },
+                ApiKey { key: "demo-read-key".into(), scopes: scopes(&read), tier: DEFAULT_TIER.into() },
+                ApiKey { key: "demo-write-key".into(), scopes: scopes(&write), tier: DEFAULT_TIER.into() },
             ],
             accounts: vec![
                 Account {
@@ -288,10 +268,7 @@ impl Settings {
             ],
             access_token_ttl: std::time::Duration::from_secs(15 * 60),
             refresh_token_ttl: std::time::Duration::from_secs(24 * 3600),
-            default_tier: RateTier {
-                burst: 100,
-                per_second: 20,
-            },
+            default_tier: RateTier { burst: 100, per_second: 20 },
             tiers: BTreeMap::new(),
             event_history: playground_domain::events::DEFAULT_HISTORY,
             limits: Limits {
@@ -306,12 +283,7 @@ impl Settings {
     }
 
     fn apply(&mut self, file: FileConfig) -> anyhow::Result<()> {
-        let FileConfig {
-            auth,
-            rate_limit,
-            events,
-            limits,
-        } = file;
+        let FileConfig { auth, rate_limit, events, limits } = file;
         if let Some(ttl) = auth.access_token_ttl {
             self.access_token_ttl = parse_duration(&ttl).context("[auth] access_token_ttl")?;
         }
@@ -333,21 +305,14 @@ impl Settings {
         if let Some(users) = auth.users {
             self.accounts = users
                 .into_iter()
-                .map(
-                    |UserFile {
-                         username,
-                         password,
-                         user_id,
-                         scopes,
-                     }| {
-                        Ok(Account {
-                            scopes: parse_scopes(&scopes, &format!("[auth] user {username:?}"))?,
-                            username,
-                            password,
-                            user_id,
-                        })
-                    },
-                )
+                .map(|UserFile { username, password, user_id, scopes }| {
+                    Ok(Account {
+                        scopes: parse_scopes(&scopes, &format!("[auth] user {username:?}"))?,
+                        username,
+                        password,
+                        user_id,
+                    })
+                })
                 .collect::<anyhow::Result<_>>()?;
         }
         if let Some(clients) = auth.clients {
@@ -365,11 +330,7 @@ impl Settings {
                 })
                 .collect::<anyhow::Result<_>>()?;
         }
-        let RateLimitFile {
-            burst,
-            per_second,
-            tiers,
-        } = rate_limit;
+        let RateLimitFile { burst, per_second, tiers } = rate_limit;
         self.default_tier = RateTier {
             burst: burst.unwrap_or(self.default_tier.burst),
             per_second: per_second.unwrap_or(self.default_tier.per_second),
@@ -378,8 +339,8 @@ impl Settings {
             .into_iter()
             .map(|(name, TierFile { burst, per_second })| (name, RateTier { burst, per_second }))
             .collect();
-        for (name, tier) in std::iter::once((DEFAULT_TIER, &self.default_tier))
-            .chain(self.tiers.iter().map(|(n, t)| (n.as_str(), t)))
+        for (name, tier) in
+            std::iter::once((DEFAULT_TIER, &self.default_tier)).chain(self.tiers.iter().map(|(n, t)| (n.as_str(), t)))
         {
             if tier.burst == 0 || tier.per_second == 0 {
                 bail!("[rate_limit] tier {name:?}: burst and per_second must be at least 1");
@@ -400,19 +361,11 @@ impl Settings {
             }
             self.event_history = history;
         }
-        let LimitsFile {
-            max_body_bytes,
-            graphql_max_depth,
-            graphql_max_complexity,
-            max_connections,
-        } = limits;
+        let LimitsFile { max_body_bytes, graphql_max_depth, graphql_max_complexity, max_connections } = limits;
         self.limits.max_body_bytes = max_body_bytes.unwrap_or(self.limits.max_body_bytes);
         self.limits.graphql_max_depth = graphql_max_depth.unwrap_or(self.limits.graphql_max_depth);
-        self.limits.graphql_max_complexity =
-            graphql_max_complexity.unwrap_or(self.limits.graphql_max_complexity);
-        self.limits.max_connections = max_connections
-            .unwrap_or(self.limits.max_connections)
-            .max(1);
+        self.limits.graphql_max_complexity = graphql_max_complexity.unwrap_or(self.limits.graphql_max_complexity);
+        self.limits.max_connections = max_connections.unwrap_or(self.limits.max_connections).max(1);
         Ok(())
     }
 
@@ -423,8 +376,7 @@ impl Settings {
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --config {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read --config {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid --config {}", path.display()))
 }
 
@@ -433,21 +385,11 @@ mod tests {
     use super::*;
 
     fn args(config: Option<PathBuf>) -> ServeArgs {
-        ServeArgs {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            no_auth: false,
-            seed: 42,
-            empty: false,
-            config,
-        }
+        ServeArgs { listen: "127.0.0.1:0".parse().expect("addr"), no_auth: false, seed: 42, empty: false, config }
     }
 
     fn with_file(text: &str) -> anyhow::Result<Settings> {
-        let path = std::env::temp_dir().join(format!(
-            "playground-config-{}-{}.toml",
-            std::process::id(),
-            text.len()
-        ));
+        let path = std::env::temp_dir().join(format!("playground-config-{}-{}.toml", std::process::id(), text.len()));
         std::fs::write(&path, text)?;
         let settings = Settings::load(&args(Some(path.clone())));
         let _ = std::fs::remove_file(path);
@@ -457,13 +399,7 @@ mod tests {
     #[test]
     fn defaults_are_the_demo_ones() {
         let settings = Settings::load(&args(None)).expect("defaults");
-        assert_eq!(
-            settings.default_tier,
-            RateTier {
-                burst: 100,
-                per_second: 20
-            }
-        );
+        assert_eq!(settings.default_tier, RateTier { burst: 100, per_second: 20 });
         assert_eq!(settings.api_keys.len(), 2);
         assert_eq!(settings.limits.max_body_bytes, 1 << 20);
     }
@@ -486,39 +422,18 @@ max_body_bytes = 2048
 "#;
         let settings = with_file(example).expect("contract example");
         assert_eq!(settings.api_keys[0].tier, "gold");
-        assert_eq!(
-            settings.tier("gold"),
-            RateTier {
-                burst: 1000,
-                per_second: 200
-            }
-        );
-        assert_eq!(
-            settings.default_tier,
-            RateTier {
-                burst: 5,
-                per_second: 1
-            }
-        );
+        assert_eq!(settings.tier("gold"), RateTier { burst: 1000, per_second: 200 });
+        assert_eq!(settings.default_tier, RateTier { burst: 5, per_second: 1 });
         assert_eq!(settings.event_history, 10);
         let unknown = with_file("[limits]\nmax_body_bytez = 1\n").expect_err("typo refused");
-        assert!(
-            format!("{unknown:#}").contains("max_body_bytez"),
-            "{unknown:#}"
-        );
+        assert!(format!("{unknown:#}").contains("max_body_bytez"), "{unknown:#}");
         assert!(with_file("[auth]\napi_keys = [{ key = \"k\", scopes = [\"root\"] }]\n").is_err());
     }
 
     #[test]
     fn durations_parse() {
-        assert_eq!(
-            parse_duration("250ms").expect("ms"),
-            std::time::Duration::from_millis(250)
-        );
-        assert_eq!(
-            parse_duration("15m").expect("m"),
-            std::time::Duration::from_secs(900)
-        );
+        assert_eq!(parse_duration("250ms").expect("ms"), std::time::Duration::from_millis(250));
+        assert_eq!(parse_duration("15m").expect("m"), std::time::Duration::from_secs(900));
         assert!(parse_duration("5 parsecs").is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! pair slot in as further `Credentials` fields checked by the same verifier.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use playground_domain::{Caller, DomainError, Identity};
 use subtle::ConstantTimeEq;
@@ -22,24 +23,11 @@ pub struct Credentials {
 
 impl Credentials {
     /// Reads the HTTP-borne forms: `X-API-Key` / `Authorization: Bearer` headers, or `api_key` in the query.
-    pub fn from_http(
-        headers: &http::HeaderMap,
-        query: Option<&str>,
-        peer: Option<IpAddr>,
-    ) -> Credentials {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
+    pub fn from_http(headers: &http::HeaderMap, query: Option<&str>, peer: Option<IpAddr>) -> Credentials {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let api_key = header("x-api-key").or_else(|| query.and_then(|q| query_param(q, "api_key")));
         let bearer = header("authorization").as_deref().and_then(bearer_token);
-        Credentials {
-            api_key,
-            bearer,
-            peer,
-        }
+        Credentials { api_key, bearer, peer }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -50,9 +38,7 @@ impl Credentials {
 /// The token of an `Authorization: Bearer <token>` value.
 pub fn bearer_token(authorization: &str) -> Option<String> {
     let (scheme, token) = authorization.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
 /// One query parameter, percent-decoded.
@@ -71,10 +57,7 @@ fn percent_decode(text: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
                     Some(byte) => {
                         out.push(byte);
                         i += 2;
@@ -98,59 +81,45 @@ pub struct Session {
     pub tier: String,
 }
 
-/// Checks credentials against the configured ones.
+/// Checks credentials against the configured ones. Each key's session is built once, so a
+/// call costs a comparison and a reference count, not allocations.
 pub struct Verifier {
-    api_keys: Vec<ApiKey>,
+    api_keys: Vec<(String, Arc<Session>)>,
     open_access: bool,
 }
 
 impl Verifier {
     pub fn new(settings: &Settings) -> Verifier {
-        Verifier {
-            api_keys: settings.api_keys.clone(),
-            open_access: settings.no_auth,
-        }
+        let session = |key: &ApiKey| Session {
+            caller: Caller { identity: Identity::ApiKey { name: key.key.clone() }, scopes: key.scopes },
+            rate_key: format!("key:{}", key.key),
+            tier: key.tier.clone(),
+        };
+        let api_keys = settings.api_keys.iter().map(|key| (key.key.clone(), Arc::new(session(key)))).collect();
+        Verifier { api_keys, open_access: settings.no_auth }
     }
 
     /// Turns a credential into a session. A credential that is sent must be valid even with
     /// `--no-auth` (a wrong key is a mistake worth showing); no credential at all is anonymous.
-    pub fn verify(&self, credentials: &Credentials) -> Result<Session, DomainError> {
+    pub fn verify(&self, credentials: &Credentials) -> Result<Arc<Session>, DomainError> {
         if let Some(key) = &credentials.api_key {
-            let found = self
-                .api_keys
-                .iter()
-                .find(|known| bool::from(known.key.as_bytes().ct_eq(key.as_bytes())));
+            // Constant-time comparison: how long a wrong key takes must not reveal a right one.
+            let found = self.api_keys.iter().find(|(known, _)| bool::from(known.as_bytes().ct_eq(key.as_bytes())));
             return match found {
-                Some(known) => Ok(Session {
-                    caller: Caller {
-                        identity: Identity::ApiKey {
-                            name: known.key.clone(),
-                        },
-                        scopes: known.scopes,
-                    },
-                    rate_key: format!("key:{}", known.key),
-                    tier: known.tier.clone(),
-                }),
+                Some((_, session)) => Ok(session.clone()),
                 None => Err(DomainError::unauthenticated("the API key is not valid")),
             };
         }
         if credentials.bearer.is_some() {
-            return Err(DomainError::unauthenticated(
-                "the bearer token is not valid",
-            ));
+            return Err(DomainError::unauthenticated("the bearer token is not valid"));
         }
-        let rate_key = format!(
-            "ip:{}",
-            credentials
-                .peer
-                .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
-        );
+        let rate_key = format!("ip:{}", credentials.peer.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
         if self.open_access {
-            return Ok(Session {
+            return Ok(Arc::new(Session {
                 caller: Caller::open_access(),
                 rate_key,
                 tier: crate::config::DEFAULT_TIER.into(),
-            });
+            }));
         }
         Err(DomainError::unauthenticated(
             "this operation needs a credential: send the header X-API-Key: demo-read-key (or demo-write-key to change data)",
@@ -164,14 +133,8 @@ mod tests {
 
     #[test]
     fn query_parameters_are_decoded() {
-        assert_eq!(
-            query_param("a=1&api_key=demo%2Dread-key", "api_key").as_deref(),
-            Some("demo-read-key")
-        );
-        assert_eq!(
-            query_param("api_key=a+b%zz%4", "api_key").as_deref(),
-            Some("a b%zz%4")
-        );
+        assert_eq!(query_param("a=1&api_key=demo%2Dread-key", "api_key").as_deref(), Some("demo-read-key"));
+        assert_eq!(query_param("api_key=a+b%zz%4", "api_key").as_deref(), Some("a b%zz%4"));
         assert_eq!(query_param("x=1", "api_key"), None);
     }
 }

@@ -7,7 +7,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use playground_domain::{Caller, DomainError, ErrorCode, Operation, Playground};
@@ -15,8 +14,7 @@ use playground_domain::{Caller, DomainError, ErrorCode, Operation, Playground};
 use crate::config::{RateTier, Settings};
 use crate::credentials::{Credentials, Session, Verifier};
 
-type KeyedLimiter =
-    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
 /// One token bucket per caller per tier, shared by all five protocols.
 struct RateLimits {
@@ -24,55 +22,27 @@ struct RateLimits {
     clock: DefaultClock,
 }
 
-/// What is left of a caller's budget after an admitted call (for `RateLimit` response fields).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Budget {
-    pub tier: RateTier,
-    pub remaining: u32,
-}
-
 impl RateLimits {
     fn new(settings: &Settings) -> RateLimits {
         let limiter = |tier: RateTier| {
             let per_second = NonZeroU32::new(tier.per_second).unwrap_or(NonZeroU32::MIN);
             let burst = NonZeroU32::new(tier.burst).unwrap_or(NonZeroU32::MIN);
-            (
-                tier,
-                RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst))
-                    .with_middleware(),
-            )
+            (tier, RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)).with_middleware())
         };
-        let mut tiers: HashMap<String, (RateTier, KeyedLimiter)> = settings
-            .tiers
-            .iter()
-            .map(|(name, tier)| (name.clone(), limiter(*tier)))
-            .collect();
-        tiers.insert(
-            crate::config::DEFAULT_TIER.to_owned(),
-            limiter(settings.default_tier),
-        );
-        RateLimits {
-            tiers,
-            clock: DefaultClock::default(),
-        }
+        let mut tiers: HashMap<String, (RateTier, KeyedLimiter)> =
+            settings.tiers.iter().map(|(name, tier)| (name.clone(), limiter(*tier))).collect();
+        tiers.insert(crate::config::DEFAULT_TIER.to_owned(), limiter(settings.default_tier));
+        RateLimits { tiers, clock: DefaultClock::default() }
     }
 
-    fn spend(&self, session: &Session) -> Result<Budget, DomainError> {
-        let Some((tier, limiter)) = self
-            .tiers
-            .get(&session.tier)
-            .or_else(|| self.tiers.get(crate::config::DEFAULT_TIER))
+    fn spend(&self, session: &Session) -> Result<(), DomainError> {
+        let Some((tier, limiter)) =
+            self.tiers.get(&session.tier).or_else(|| self.tiers.get(crate::config::DEFAULT_TIER))
         else {
-            return Err(DomainError::new(
-                ErrorCode::Internal,
-                "no rate-limit tier configured",
-            ));
+            return Err(DomainError::new(ErrorCode::Internal, "no rate-limit tier configured"));
         };
         match limiter.check_key(&session.rate_key) {
-            Ok(snapshot) => Ok(Budget {
-                tier: *tier,
-                remaining: snapshot.remaining_burst_capacity(),
-            }),
+            Ok(()) => Ok(()),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
                 let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -99,11 +69,7 @@ pub struct Gate {
 
 impl Gate {
     pub fn new(settings: &Settings, playground: Arc<Playground>) -> Gate {
-        Gate {
-            playground,
-            verifier: Verifier::new(settings),
-            rate_limits: RateLimits::new(settings),
-        }
+        Gate { playground, verifier: Verifier::new(settings), rate_limits: RateLimits::new(settings) }
     }
 
     pub fn playground(&self) -> &Playground {
@@ -111,7 +77,7 @@ impl Gate {
     }
 
     /// Verifies a credential once, for transports that keep a session (a WebSocket connection).
-    pub fn session(&self, credentials: &Credentials) -> Result<Session, DomainError> {
+    pub fn session(&self, credentials: &Credentials) -> Result<Arc<Session>, DomainError> {
         self.verifier.verify(credentials)
     }
 

@@ -1,5 +1,6 @@
 //! The `api-playground` binary: parse the command line, then serve or bench.
 
+use api_playground::app::Announce;
 use api_playground::config::{Cli, Command, Settings};
 use clap::Parser;
 
@@ -16,12 +17,11 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(args: &api_playground::config::ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,poem=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,poem=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let settings = Settings::load(args)?;
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-    api_playground::app::serve(settings, listener, api_playground::app::shutdown_signal()).await
+    api_playground::app::serve(settings, listener, Announce::Banner, api_playground::app::shutdown_signal()).await
 }

@@ -27,11 +27,7 @@ struct SyncBody<B> {
 
 impl<B: Body + Unpin> SyncBody<B> {
     fn new(body: B) -> Self {
-        SyncBody {
-            empty_at_start: body.is_end_stream(),
-            size_hint: body.size_hint(),
-            inner: SyncWrapper::new(body),
-        }
+        SyncBody { empty_at_start: body.is_end_stream(), size_hint: body.size_hint(), inner: SyncWrapper::new(body) }
     }
 }
 
@@ -39,10 +35,7 @@ impl<B: Body + Unpin> Body for SyncBody<B> {
     type Data = B::Data;
     type Error = B::Error;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         Pin::new(self.get_mut().inner.get_mut()).poll_frame(cx)
     }
     fn is_end_stream(&self) -> bool {
@@ -55,9 +48,7 @@ impl<B: Body + Unpin> Body for SyncBody<B> {
 
 /// Is this request for tonic? gRPC, gRPC-Web and gRPC-Web-text all start with `application/grpc`.
 fn is_grpc(request: &Request) -> bool {
-    request
-        .content_type()
-        .is_some_and(|ct| ct.starts_with("application/grpc"))
+    request.content_type().is_some_and(|ct| ct.starts_with("application/grpc"))
 }
 
 /// The top-level endpoint: gRPC to tonic, everything else to `http`.

@@ -5,18 +5,9 @@ use async_graphql::{Error, ErrorExtensions};
 use playground_domain::{DomainError, ErrorCode};
 
 pub fn graphql_error(error: DomainError) -> Error {
-    let DomainError {
-        code,
-        message,
-        field,
-        retry_after_secs,
-        conflict: _,
-    } = error;
-    let message = if code == ErrorCode::Internal {
-        "the server failed; the failure is logged".to_owned()
-    } else {
-        message
-    };
+    let DomainError { code, message, field, retry_after_secs, conflict: _ } = error;
+    let message =
+        if code == ErrorCode::Internal { "the server failed; the failure is logged".to_owned() } else { message };
     Error::new(message).extend_with(|_, extensions| {
         extensions.set("code", code.graphql_code());
         extensions.set("canonicalCode", code.as_str());

@@ -4,7 +4,10 @@
 mod error;
 mod users;
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use async_graphql::parser::types::ExecutableDocument;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SimpleObject, ID};
 use playground_domain::{Caller, DomainError, Operation, Playground};
@@ -25,6 +28,34 @@ pub struct Mutation(users::UserMutation);
 
 pub type PlaygroundSchema = Schema<Query, Mutation, EmptySubscription>;
 
+/// Parsed queries by their text. Clients send the same few queries again and again, and
+/// parsing is a large share of a small query's cost; validation still runs on every request.
+/// Bounded: when full, it starts over.
+#[derive(Default)]
+pub struct QueryCache {
+    documents: parking_lot::Mutex<HashMap<String, ExecutableDocument>>,
+}
+
+const QUERY_CACHE_ENTRIES: usize = 1024;
+
+impl QueryCache {
+    fn prepare(&self, request: &mut async_graphql::Request) {
+        if let Some(document) = self.documents.lock().get(&request.query).cloned() {
+            request.set_parsed_query(document);
+            return;
+        }
+        // A query that does not parse is left for the engine to report.
+        if let Ok(document) = request.parsed_query() {
+            let document = document.clone();
+            let mut documents = self.documents.lock();
+            if documents.len() >= QUERY_CACHE_ENTRIES {
+                documents.clear();
+            }
+            documents.insert(request.query.clone(), document);
+        }
+    }
+}
+
 /// The request body bound.
 #[derive(Clone, Copy)]
 pub struct MaxBodyBytes(pub usize);
@@ -39,17 +70,8 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
-    fn new(
-        has_previous_page: bool,
-        start_cursor: Option<String>,
-        next_cursor: Option<String>,
-    ) -> PageInfo {
-        PageInfo {
-            has_next_page: next_cursor.is_some(),
-            has_previous_page,
-            start_cursor,
-            end_cursor: next_cursor,
-        }
+    fn new(has_previous_page: bool, start_cursor: Option<String>, next_cursor: Option<String>) -> PageInfo {
+        PageInfo { has_next_page: next_cursor.is_some(), has_previous_page, start_cursor, end_cursor: next_cursor }
     }
 }
 
@@ -69,18 +91,15 @@ fn call<T>(
 ) -> async_graphql::Result<T> {
     let gate = ctx.data_unchecked::<Arc<Gate>>();
     let credentials = ctx.data_unchecked::<Credentials>();
-    gate.call(credentials, operation, run)
-        .map_err(error::graphql_error)
+    gate.call(credentials, operation, run).map_err(error::graphql_error)
 }
 
 fn parse_id(id: &ID) -> Result<u64, DomainError> {
-    id.parse()
-        .map_err(|_| DomainError::invalid("id", format!("{:?} is not a decimal id", id.as_str())))
+    id.parse().map_err(|_| DomainError::invalid("id", format!("{:?} is not a decimal id", id.as_str())))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
@@ -102,9 +121,7 @@ fn request_error(status: StatusCode, message: String) -> Response {
 /// `GET /graphql/schema.graphql`: the schema in SDL, as checked in under `schema/`.
 #[handler]
 pub fn sdl(schema: Data<&PlaygroundSchema>) -> Response {
-    Response::builder()
-        .content_type("text/plain; charset=utf-8")
-        .body(schema.sdl())
+    Response::builder().content_type("text/plain; charset=utf-8").body(schema.sdl())
 }
 
 /// `GET /graphql?query=...` and `POST /graphql` with a JSON body.
@@ -112,34 +129,28 @@ pub fn sdl(schema: Data<&PlaygroundSchema>) -> Response {
 pub async fn endpoint(
     schema: Data<&PlaygroundSchema>,
     limit: Data<&MaxBodyBytes>,
+    cache: Data<&Arc<QueryCache>>,
     request: &Request,
     body: Body,
 ) -> Response {
     let parsed = if request.method() == poem::http::Method::GET {
-        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default())
-            .map_err(|e| e.to_string())
+        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default()).map_err(|e| e.to_string())
     } else {
         match read_limited(body, limit.0 .0).await {
             Ok(bytes) => serde_json::from_slice::<async_graphql::Request>(&bytes)
                 .map_err(|e| format!("the body is not a GraphQL request: {e}")),
             Err(BodyError::TooLarge(limit)) => {
-                return request_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the body is larger than {limit} bytes"),
-                )
+                return request_error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
             }
             Err(BodyError::Unreadable(why)) => Err(why),
         }
     };
-    let gql_request = match parsed {
+    let mut gql_request = match parsed {
         Ok(gql_request) => gql_request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
     };
-    let credentials = Credentials::from_http(
-        request.headers(),
-        request.uri().query(),
-        crate::peer_ip(request),
-    );
+    cache.prepare(&mut gql_request);
+    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let mut response = schema.execute(gql_request.data(credentials)).await;
     error::tag_engine_errors(&mut response);
     json_response(StatusCode::OK, &response)

@@ -16,20 +16,8 @@ pub struct User {
 }
 
 impl From<playground_domain::User> for User {
-    fn from(
-        playground_domain::User {
-            id,
-            name,
-            email,
-            created_at,
-        }: playground_domain::User,
-    ) -> Self {
-        User {
-            id: ID(id.to_string()),
-            name,
-            email,
-            created_at: super::rfc3339(created_at),
-        }
+    fn from(playground_domain::User { id, name, email, created_at }: playground_domain::User) -> Self {
+        User { id: ID(id.to_string()), name, email, created_at: super::rfc3339(created_at) }
     }
 }
 
@@ -66,12 +54,7 @@ pub struct UserQuery;
 #[Object]
 impl UserQuery {
     /// A page of users in id order (listUsers).
-    async fn users(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<UserConnection> {
+    async fn users(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<UserConnection> {
         let page = call(ctx, Operation::ListUsers, |pg, caller| {
             let first = first.map(|n| u32::try_from(n).unwrap_or(0));
             Ok(pg.list_users(caller, PageRequest::parse(first, after.as_deref())?))
@@ -79,17 +62,10 @@ impl UserQuery {
         let edges: Vec<UserEdge> = page
             .items
             .into_iter()
-            .map(|user| UserEdge {
-                cursor: playground_domain::page::encode_cursor(user.id),
-                node: user.into(),
-            })
+            .map(|user| UserEdge { cursor: playground_domain::page::encode_cursor(user.id), node: user.into() })
             .collect();
         Ok(UserConnection {
-            page_info: PageInfo::new(
-                after.is_some(),
-                edges.first().map(|e| e.cursor.clone()),
-                page.next_cursor,
-            ),
+            page_info: PageInfo::new(after.is_some(), edges.first().map(|e| e.cursor.clone()), page.next_cursor),
             total_count: i32::try_from(page.total).unwrap_or(i32::MAX),
             edges,
         })
@@ -97,9 +73,7 @@ impl UserQuery {
 
     /// One user, or null with a NOT_FOUND error (getUser).
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
-        let user = call(ctx, Operation::GetUser, |pg, caller| {
-            pg.get_user(caller, parse_id(&id)?)
-        })?;
+        let user = call(ctx, Operation::GetUser, |pg, caller| pg.get_user(caller, parse_id(&id)?))?;
         Ok(Some(user.into()))
     }
 }
@@ -120,20 +94,14 @@ impl UserMutation {
     /// Change a user's name or email (updateUser); fields left out stay as they are.
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
         let user = call(ctx, Operation::UpdateUser, |pg, caller| {
-            pg.update_user(
-                caller,
-                parse_id(&id)?,
-                UserPatch::parse(input.name.as_deref(), input.email.as_deref())?,
-            )
+            pg.update_user(caller, parse_id(&id)?, UserPatch::parse(input.name.as_deref(), input.email.as_deref())?)
         })?;
         Ok(user.into())
     }
 
     /// Delete a user who has no orders (deleteUser): true once the user is gone.
     async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
-        call(ctx, Operation::DeleteUser, |pg, caller| {
-            pg.delete_user(caller, parse_id(&id)?)
-        })?;
+        call(ctx, Operation::DeleteUser, |pg, caller| pg.delete_user(caller, parse_id(&id)?))?;
         Ok(true)
     }
 }

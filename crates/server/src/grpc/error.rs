@@ -29,26 +29,16 @@ fn proto_field(field: &str) -> String {
 
 pub fn status(error: DomainError) -> Status {
     let code = Code::from_i32(error.grpc_code());
-    let DomainError {
-        code: canonical,
-        message,
-        field,
-        retry_after_secs,
-        conflict: _,
-    } = error;
-    let mut details =
-        ErrorDetails::with_error_info(canonical.as_str(), ERROR_DOMAIN, HashMap::new());
+    let DomainError { code: canonical, message, field, retry_after_secs, conflict: _ } = error;
+    let mut details = ErrorDetails::with_error_info(canonical.as_str(), ERROR_DOMAIN, HashMap::new());
     if let Some(field) = field {
         details.add_bad_request_violation(proto_field(&field), message.clone());
     }
     if let Some(seconds) = retry_after_secs {
         details.set_retry_info(Some(std::time::Duration::from_secs(seconds)));
     }
-    let message = if canonical == ErrorCode::Internal {
-        "the server failed; the failure is logged".to_owned()
-    } else {
-        message
-    };
+    let message =
+        if canonical == ErrorCode::Internal { "the server failed; the failure is logged".to_owned() } else { message };
     let mut status = Status::with_error_details(code, message, details);
     if let Some(seconds) = retry_after_secs {
         if let Ok(value) = seconds.to_string().parse() {
@@ -65,18 +55,10 @@ pub fn restate_oversized_message(headers: &mut http::HeaderMap) {
     let Some(refused) = Status::from_header_map(headers) else {
         return;
     };
-    if refused.code() != Code::OutOfRange
-        || !refused
-            .message()
-            .contains("decoded message length too large")
-    {
+    if refused.code() != Code::OutOfRange || !refused.message().contains("decoded message length too large") {
         return;
     }
-    let mut details = ErrorDetails::with_error_info(
-        ErrorCode::InvalidArgument.as_str(),
-        ERROR_DOMAIN,
-        HashMap::new(),
-    );
+    let mut details = ErrorDetails::with_error_info(ErrorCode::InvalidArgument.as_str(), ERROR_DOMAIN, HashMap::new());
     details.add_bad_request_violation("message", refused.message());
     let restated = Status::with_error_details(Code::ResourceExhausted, refused.message(), details);
     if restated.add_header(headers).is_err() {
@@ -102,11 +84,7 @@ mod tests {
             assert_eq!(info.reason, code.as_str());
             assert_eq!(info.domain, ERROR_DOMAIN);
         }
-        let limited = status(DomainError::retry_after(
-            ErrorCode::RateLimited,
-            "slow down",
-            3,
-        ));
+        let limited = status(DomainError::retry_after(ErrorCode::RateLimited, "slow down", 3));
         assert_eq!(limited.code(), Code::ResourceExhausted);
         assert_eq!(
             limited.get_details_retry_info().and_then(|r| r.retry_delay),

@@ -23,8 +23,7 @@ pub mod pb {
 }
 
 /// The compiled descriptors of `proto/`, served by reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/playground_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground_descriptor.bin"));
 
 /// The peer's address, put into request extensions by the one-port dispatcher (tonic cannot
 /// see the socket behind poem), for the anonymous rate budget.
@@ -45,9 +44,7 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
     let (health_reporter, health) = tonic_health::server::health_reporter();
-    health_reporter
-        .set_serving::<UserServiceServer<users::UserApi>>()
-        .await;
+    health_reporter.set_serving::<UserServiceServer<users::UserApi>>().await;
     Ok(Routes::new(users)
         .add_service(health)
         .add_service(reflection.build_v1()?)
@@ -57,37 +54,24 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
 /// Credentials from gRPC metadata: `x-api-key`, `authorization: Bearer ...`.
 fn credentials<T>(request: &tonic::Request<T>) -> Credentials {
     let metadata = request.metadata();
-    let text = |name: &str| {
-        metadata
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let text = |name: &str| metadata.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     Credentials {
         api_key: text("x-api-key"),
-        bearer: text("authorization")
-            .as_deref()
-            .and_then(crate::credentials::bearer_token),
+        bearer: text("authorization").as_deref().and_then(crate::credentials::bearer_token),
         peer: request.extensions().get::<PeerIp>().map(|peer| peer.0),
     }
 }
 
 fn timestamp(at: OffsetDateTime) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.unix_timestamp(),
-        nanos: i32::try_from(at.nanosecond()).unwrap_or(0),
-    }
+    prost_types::Timestamp { seconds: at.unix_timestamp(), nanos: i32::try_from(at.nanosecond()).unwrap_or(0) }
 }
 
 /// proto3 `page_size`: 0 means the default; negative is invalid.
 fn page_size(size: i32) -> Result<Option<u32>, DomainError> {
     match size {
         0 => Ok(None),
-        size => u32::try_from(size).map(Some).map_err(|_| {
-            DomainError::invalid(
-                "limit",
-                format!("page_size must be between 1 and 100, got {size}"),
-            )
-        }),
+        size => u32::try_from(size)
+            .map(Some)
+            .map_err(|_| DomainError::invalid("limit", format!("page_size must be between 1 and 100, got {size}"))),
     }
 }

@@ -7,8 +7,8 @@ use tonic::{Request, Response, Status};
 
 use super::pb::user_service_server::UserService;
 use super::pb::{
-    CreateUserRequest, CreateUserResponse, DeleteUserRequest, GetUserRequest, GetUserResponse,
-    ListUsersRequest, ListUsersResponse, UpdateUserRequest, UpdateUserResponse, User,
+    CreateUserRequest, CreateUserResponse, DeleteUserRequest, GetUserRequest, GetUserResponse, ListUsersRequest,
+    ListUsersResponse, UpdateUserRequest, UpdateUserResponse, User,
 };
 use super::{credentials, error::status, page_size, timestamp};
 use crate::gate::Gate;
@@ -18,20 +18,8 @@ pub struct UserApi {
 }
 
 impl From<playground_domain::User> for User {
-    fn from(
-        playground_domain::User {
-            id,
-            name,
-            email,
-            created_at,
-        }: playground_domain::User,
-    ) -> Self {
-        User {
-            id,
-            name,
-            email,
-            created_at: Some(timestamp(created_at)),
-        }
+    fn from(playground_domain::User { id, name, email, created_at }: playground_domain::User) -> Self {
+        User { id, name, email, created_at: Some(timestamp(created_at)) }
     }
 }
 
@@ -41,10 +29,7 @@ fn patch(user: &User, mask: Option<prost_types::FieldMask>) -> Result<UserPatch,
         Some(mask) if !mask.paths.is_empty() => mask.paths,
         _ => ["name", "email"]
             .iter()
-            .filter(|p| {
-                (**p == "name" && !user.name.is_empty())
-                    || (**p == "email" && !user.email.is_empty())
-            })
+            .filter(|p| (**p == "name" && !user.name.is_empty()) || (**p == "email" && !user.email.is_empty()))
             .map(|p| (*p).to_owned())
             .collect(),
     };
@@ -67,22 +52,13 @@ fn patch(user: &User, mask: Option<prost_types::FieldMask>) -> Result<UserPatch,
 
 #[tonic::async_trait]
 impl UserService for UserApi {
-    async fn list_users(
-        &self,
-        request: Request<ListUsersRequest>,
-    ) -> Result<Response<ListUsersResponse>, Status> {
+    async fn list_users(&self, request: Request<ListUsersRequest>) -> Result<Response<ListUsersResponse>, Status> {
         let credentials = credentials(&request);
-        let ListUsersRequest {
-            page_size: size,
-            page_token,
-        } = request.into_inner();
+        let ListUsersRequest { page_size: size, page_token } = request.into_inner();
         let page = self
             .gate
             .call(&credentials, Operation::ListUsers, |pg, caller| {
-                Ok(pg.list_users(
-                    caller,
-                    PageRequest::parse(page_size(size)?, Some(&page_token))?,
-                ))
+                Ok(pg.list_users(caller, PageRequest::parse(page_size(size)?, Some(&page_token))?))
             })
             .map_err(status)?;
         Ok(Response::new(ListUsersResponse {
@@ -92,27 +68,15 @@ impl UserService for UserApi {
         }))
     }
 
-    async fn get_user(
-        &self,
-        request: Request<GetUserRequest>,
-    ) -> Result<Response<GetUserResponse>, Status> {
+    async fn get_user(&self, request: Request<GetUserRequest>) -> Result<Response<GetUserResponse>, Status> {
         let credentials = credentials(&request);
         let GetUserRequest { id } = request.into_inner();
-        let user = self
-            .gate
-            .call(&credentials, Operation::GetUser, |pg, caller| {
-                pg.get_user(caller, id)
-            })
-            .map_err(status)?;
-        Ok(Response::new(GetUserResponse {
-            user: Some(user.into()),
-        }))
+        let user =
+            self.gate.call(&credentials, Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map_err(status)?;
+        Ok(Response::new(GetUserResponse { user: Some(user.into()) }))
     }
 
-    async fn create_user(
-        &self,
-        request: Request<CreateUserRequest>,
-    ) -> Result<Response<CreateUserResponse>, Status> {
+    async fn create_user(&self, request: Request<CreateUserRequest>) -> Result<Response<CreateUserResponse>, Status> {
         let credentials = credentials(&request);
         let CreateUserRequest { name, email } = request.into_inner();
         let user = self
@@ -121,42 +85,26 @@ impl UserService for UserApi {
                 pg.create_user(caller, NewUser::parse(&name, &email)?)
             })
             .map_err(status)?;
-        Ok(Response::new(CreateUserResponse {
-            user: Some(user.into()),
-        }))
+        Ok(Response::new(CreateUserResponse { user: Some(user.into()) }))
     }
 
-    async fn update_user(
-        &self,
-        request: Request<UpdateUserRequest>,
-    ) -> Result<Response<UpdateUserResponse>, Status> {
+    async fn update_user(&self, request: Request<UpdateUserRequest>) -> Result<Response<UpdateUserResponse>, Status> {
         let credentials = credentials(&request);
         let UpdateUserRequest { user, update_mask } = request.into_inner();
         let user = self
             .gate
             .call(&credentials, Operation::UpdateUser, |pg, caller| {
-                let user = user.ok_or_else(|| {
-                    DomainError::invalid("user", "user is required (with its id)")
-                })?;
+                let user = user.ok_or_else(|| DomainError::invalid("user", "user is required (with its id)"))?;
                 pg.update_user(caller, user.id, patch(&user, update_mask)?)
             })
             .map_err(status)?;
-        Ok(Response::new(UpdateUserResponse {
-            user: Some(user.into()),
-        }))
+        Ok(Response::new(UpdateUserResponse { user: Some(user.into()) }))
     }
 
-    async fn delete_user(
-        &self,
-        request: Request<DeleteUserRequest>,
-    ) -> Result<Response<()>, Status> {
+    async fn delete_user(&self, request: Request<DeleteUserRequest>) -> Result<Response<()>, Status> {
         let credentials = credentials(&request);
         let DeleteUserRequest { id } = request.into_inner();
-        self.gate
-            .call(&credentials, Operation::DeleteUser, |pg, caller| {
-                pg.delete_user(caller, id)
-            })
-            .map_err(status)?;
+        self.gate.call(&credentials, Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id)).map_err(status)?;
         Ok(Response::new(()))
     }
 }

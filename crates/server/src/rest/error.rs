@@ -56,13 +56,7 @@ impl IntoResponse for Problem {
 /// Builds the response for a status and error: the body, `WWW-Authenticate` on 401,
 /// `Retry-After` on 429 and 503.
 pub fn problem_response(status: StatusCode, error: DomainError) -> Response {
-    let DomainError {
-        code,
-        message,
-        field,
-        retry_after_secs,
-        conflict: _,
-    } = error;
+    let DomainError { code, message, field, retry_after_secs, conflict: _ } = error;
     let body = ProblemBody {
         kind: "about:blank".into(),
         title: status.canonical_reason().unwrap_or("Error").into(),
@@ -73,16 +67,10 @@ pub fn problem_response(status: StatusCode, error: DomainError) -> Response {
         retry_after: retry_after_secs,
     };
     let json = serde_json::to_vec(&body).unwrap_or_default();
-    let mut response = Response::builder()
-        .status(status)
-        .content_type(PROBLEM_JSON)
-        .body(json);
+    let mut response = Response::builder().status(status).content_type(PROBLEM_JSON).body(json);
     let headers = response.headers_mut();
     if code == ErrorCode::Unauthenticated {
-        headers.insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("ApiKey header=\"X-API-Key\", Bearer"),
-        );
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("ApiKey header=\"X-API-Key\", Bearer"));
     }
     if let Some(seconds) = retry_after_secs {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -109,18 +97,14 @@ pub async fn catch_all(error: poem::Error) -> Response {
     let status = error.status();
     let message = error.to_string();
     let response = error.into_response();
-    let is_problem = response
-        .content_type()
-        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
+    let is_problem = response.content_type().is_some_and(|ct| ct.starts_with(PROBLEM_JSON));
     if is_problem {
         return response;
     }
     let code = code_for_status(status);
     let detail = match code {
         ErrorCode::Internal => "the server failed to answer; the failure is logged".to_owned(),
-        ErrorCode::NotFound if message.is_empty() || message == "not found" => {
-            "no such resource".to_owned()
-        }
+        ErrorCode::NotFound if message.is_empty() || message == "not found" => "no such resource".to_owned(),
         _ => message,
     };
     if code == ErrorCode::Internal {
@@ -155,13 +139,9 @@ impl poem_openapi::ApiResponse for Problem {
                         "INVALID_ARGUMENT: malformed or invalid input (the `field` member names it)"
                     }
                     ErrorCode::Unauthenticated => "UNAUTHENTICATED: missing or invalid credential",
-                    ErrorCode::PermissionDenied => {
-                        "PERMISSION_DENIED: the credential lacks the scope or ownership"
-                    }
+                    ErrorCode::PermissionDenied => "PERMISSION_DENIED: the credential lacks the scope or ownership",
                     ErrorCode::NotFound => "NOT_FOUND: no such resource",
-                    ErrorCode::Conflict => {
-                        "CONFLICT: a uniqueness, state or stock rule refused the change"
-                    }
+                    ErrorCode::Conflict => "CONFLICT: a uniqueness, state or stock rule refused the change",
                     ErrorCode::RateLimited => "RATE_LIMITED: the caller's budget is spent",
                     ErrorCode::Internal => "INTERNAL: the server failed",
                     ErrorCode::Unavailable => "UNAVAILABLE: maintenance or overload",

@@ -37,11 +37,7 @@ pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()>
 }
 
 fn credentials(request: &Request) -> Credentials {
-    Credentials::from_http(
-        request.headers(),
-        request.uri().query(),
-        crate::peer_ip(request),
-    )
+    Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request))
 }
 
 /// Refuses REST bodies over the bound with 413 before they are read; bodies of unknown length
@@ -51,10 +47,7 @@ pub struct BodyLimit(pub usize);
 impl<E: poem::Endpoint> poem::Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
     fn transform(&self, inner: E) -> Self::Output {
-        BodyLimitEndpoint {
-            inner,
-            limit: self.0,
-        }
+        BodyLimitEndpoint { inner, limit: self.0 }
     }
 }
 
@@ -68,37 +61,24 @@ impl<E: poem::Endpoint> poem::Endpoint for BodyLimitEndpoint<E> {
 
     async fn call(&self, mut request: Request) -> poem::Result<poem::Response> {
         use poem::IntoResponse;
-        let length = request
-            .header(poem::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.parse::<u64>().ok());
+        let length = request.header(poem::http::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
         match length {
             Some(length) if length > self.limit as u64 => {
                 let error = playground_domain::DomainError::invalid(
                     "body",
-                    format!(
-                        "the body is {length} bytes, more than the {} byte bound",
-                        self.limit
-                    ),
+                    format!("the body is {length} bytes, more than the {} byte bound", self.limit),
                 );
-                return Ok(problem_response(
-                    poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    error,
-                ));
+                return Ok(problem_response(poem::http::StatusCode::PAYLOAD_TOO_LARGE, error));
             }
             Some(_) => {}
             None => {
                 use http_body_util::BodyExt;
                 let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> =
                     request.take_body().into();
-                let limited = http_body_util::Limited::new(body, self.limit)
-                    .map_err(std::io::Error::other)
-                    .boxed();
+                let limited = http_body_util::Limited::new(body, self.limit).map_err(std::io::Error::other).boxed();
                 request.set_body(poem::Body::from(limited));
             }
         }
-        self.inner
-            .call(request)
-            .await
-            .map(IntoResponse::into_response)
+        self.inner.call(request).await.map(IntoResponse::into_response)
     }
 }

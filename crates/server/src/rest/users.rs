@@ -22,20 +22,8 @@ pub struct User {
 }
 
 impl From<playground_domain::User> for User {
-    fn from(
-        playground_domain::User {
-            id,
-            name,
-            email,
-            created_at,
-        }: playground_domain::User,
-    ) -> Self {
-        User {
-            id,
-            name,
-            email,
-            created_at,
-        }
+    fn from(playground_domain::User { id, name, email, created_at }: playground_domain::User) -> Self {
+        User { id, name, email, created_at }
     }
 }
 
@@ -90,70 +78,42 @@ impl RestApi {
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Answer<Json<UserPage>> {
-        let page = self
-            .gate
-            .call(&credentials(request), Operation::ListUsers, |pg, caller| {
-                Ok(pg.list_users(caller, PageRequest::parse(limit.0, cursor.0.as_deref())?))
-            })?;
-        Ok(Json(UserPage {
-            items: page.items.into_iter().map(User::from).collect(),
-            next_cursor: page.next_cursor,
-        }))
+        let page = self.gate.call(&credentials(request), Operation::ListUsers, |pg, caller| {
+            Ok(pg.list_users(caller, PageRequest::parse(limit.0, cursor.0.as_deref())?))
+        })?;
+        Ok(Json(UserPage { items: page.items.into_iter().map(User::from).collect(), next_cursor: page.next_cursor }))
     }
 
     /// Get one user (getUser)
     #[oai(path = "/:id", method = "get")]
     async fn get_user(&self, request: &Request, id: Path<u64>) -> Answer<Json<User>> {
-        let user = self
-            .gate
-            .call(&credentials(request), Operation::GetUser, |pg, caller| {
-                pg.get_user(caller, id.0)
-            })?;
+        let user = self.gate.call(&credentials(request), Operation::GetUser, |pg, caller| pg.get_user(caller, id.0))?;
         Ok(Json(user.into()))
     }
 
     /// Create a user (createUser)
     #[oai(path = "/", method = "post")]
     async fn create_user(&self, request: &Request, body: Json<CreateUser>) -> Answer<Created> {
-        let user = self.gate.call(
-            &credentials(request),
-            Operation::CreateUser,
-            |pg, caller| pg.create_user(caller, NewUser::parse(&body.name, &body.email)?),
-        )?;
+        let user = self.gate.call(&credentials(request), Operation::CreateUser, |pg, caller| {
+            pg.create_user(caller, NewUser::parse(&body.name, &body.email)?)
+        })?;
         let location = format!("/api/v1/users/{}", user.id);
         Ok(Created::Created(Json(user.into()), location))
     }
 
     /// Change a user's name or email (updateUser)
     #[oai(path = "/:id", method = "patch")]
-    async fn update_user(
-        &self,
-        request: &Request,
-        id: Path<u64>,
-        body: Json<UpdateUser>,
-    ) -> Answer<Json<User>> {
-        let user = self.gate.call(
-            &credentials(request),
-            Operation::UpdateUser,
-            |pg, caller| {
-                pg.update_user(
-                    caller,
-                    id.0,
-                    UserPatch::parse(body.name.as_deref(), body.email.as_deref())?,
-                )
-            },
-        )?;
+    async fn update_user(&self, request: &Request, id: Path<u64>, body: Json<UpdateUser>) -> Answer<Json<User>> {
+        let user = self.gate.call(&credentials(request), Operation::UpdateUser, |pg, caller| {
+            pg.update_user(caller, id.0, UserPatch::parse(body.name.as_deref(), body.email.as_deref())?)
+        })?;
         Ok(Json(user.into()))
     }
 
     /// Delete a user who has no orders (deleteUser)
     #[oai(path = "/:id", method = "delete")]
     async fn delete_user(&self, request: &Request, id: Path<u64>) -> Answer<Deleted> {
-        self.gate.call(
-            &credentials(request),
-            Operation::DeleteUser,
-            |pg, caller| pg.delete_user(caller, id.0),
-        )?;
+        self.gate.call(&credentials(request), Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id.0))?;
         Ok(Deleted::NoContent)
     }
 }

@@ -69,9 +69,7 @@ fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<String>, EnvelopeE
     match resolved {
         ResolveResult::Bound(ns) => Ok(Some(<_ as AsRef<str>>::as_ref(&ns).to_owned())),
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(malformed(format!(
-            "namespace prefix {prefix:?} is not declared"
-        ))),
+        ResolveResult::Unknown(prefix) => Err(malformed(format!("namespace prefix {prefix:?} is not declared"))),
     }
 }
 
@@ -81,9 +79,7 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
-        let (resolved, event) = reader
-            .read_resolved_event()
-            .map_err(|e| malformed(format!("malformed XML: {e}")))?;
+        let (resolved, event) = reader.read_resolved_event().map_err(|e| malformed(format!("malformed XML: {e}")))?;
         match event {
             Event::DocType(_) => return Err(malformed("a DTD is not allowed in a SOAP message")),
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
@@ -91,29 +87,17 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
             }
             Event::Start(start) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(malformed(format!(
-                        "the XML is nested deeper than {MAX_DEPTH} levels"
-                    )));
+                    return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
                 }
                 let name = <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned();
-                stack.push(Element {
-                    namespace: namespace_of(resolved)?,
-                    name,
-                    ..Element::default()
-                });
+                stack.push(Element { namespace: namespace_of(resolved)?, name, ..Element::default() });
             }
             Event::Empty(start) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(malformed(format!(
-                        "the XML is nested deeper than {MAX_DEPTH} levels"
-                    )));
+                    return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
                 }
                 let name = <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned();
-                let element = Element {
-                    namespace: namespace_of(resolved)?,
-                    name,
-                    ..Element::default()
-                };
+                let element = Element { namespace: namespace_of(resolved)?, name, ..Element::default() };
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -150,7 +134,11 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
                         let name = reference.xml10_content();
                         match quick_xml::escape::resolve_predefined_entity(&name) {
                             Some(text) => text.to_owned(),
-                            None => return Err(malformed(format!("entity &{name}; is not allowed: only the predefined XML entities are"))),
+                            None => {
+                                return Err(malformed(format!(
+                                    "entity &{name}; is not allowed: only the predefined XML entities are"
+                                )))
+                            }
                         }
                     }
                 };
@@ -172,10 +160,7 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
 pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope, EnvelopeError> {
     let root = parse_tree(xml)?;
     if root.name != "Envelope" {
-        return Err(malformed(format!(
-            "the root element is {:?}, expected a SOAP Envelope",
-            root.name
-        )));
+        return Err(malformed(format!("the root element is {:?}, expected a SOAP Envelope", root.name)));
     }
     let namespace = root.namespace.as_deref().unwrap_or("");
     if namespace != version.namespace() {
@@ -194,22 +179,14 @@ pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope, EnvelopeError>
         match child.name.as_str() {
             "Header" if in_envelope(&child) => {}
             "Body" if in_envelope(&child) => body = Some(child),
-            other => {
-                return Err(malformed(format!(
-                    "unexpected element {other:?} in the Envelope"
-                )))
-            }
+            other => return Err(malformed(format!("unexpected element {other:?} in the Envelope"))),
         }
     }
     let body = body.ok_or_else(|| malformed("the Envelope has no Body"))?;
     let mut calls = body.children.into_iter();
-    let call = calls
-        .next()
-        .ok_or_else(|| malformed("the Body holds no operation element"))?;
+    let call = calls.next().ok_or_else(|| malformed("the Body holds no operation element"))?;
     if calls.next().is_some() {
-        return Err(malformed(
-            "the Body must hold exactly one operation element",
-        ));
+        return Err(malformed("the Body must hold exactly one operation element"));
     }
     Ok(Envelope { call })
 }
@@ -219,58 +196,31 @@ mod tests {
     use super::*;
 
     fn envelope(ns: &str, body: &str) -> String {
-        format!(
-            r#"<?xml version="1.0"?><s:Envelope xmlns:s="{ns}"><s:Body>{body}</s:Body></s:Envelope>"#
-        )
+        format!(r#"<?xml version="1.0"?><s:Envelope xmlns:s="{ns}"><s:Body>{body}</s:Body></s:Envelope>"#)
     }
 
     #[test]
     fn reads_the_call_whatever_the_prefixes() {
-        let xml = envelope(
-            SOAP11_NS,
-            r#"<p:GetUser xmlns:p="urn:x"><p:Id>4&#50;</p:Id><Name>a &amp; b</Name></p:GetUser>"#,
-        );
+        let xml =
+            envelope(SOAP11_NS, r#"<p:GetUser xmlns:p="urn:x"><p:Id>4&#50;</p:Id><Name>a &amp; b</Name></p:GetUser>"#);
         let parsed = parse(&xml, SoapVersion::V11).expect("valid");
         assert_eq!(parsed.call.name, "GetUser");
         assert_eq!(parsed.call.child("Id").map(|e| e.text.as_str()), Some("42"));
-        assert_eq!(
-            parsed.call.child("Name").map(|e| e.text.as_str()),
-            Some("a & b")
-        );
+        assert_eq!(parsed.call.child("Name").map(|e| e.text.as_str()), Some("a & b"));
     }
 
     #[test]
     fn refuses_dtds_entities_depth_and_wrong_versions() {
-        let laughs =
-            r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>"#;
-        assert!(
-            matches!(parse(laughs, SoapVersion::V11), Err(EnvelopeError::Malformed(m)) if m.contains("DTD"))
-        );
+        let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>"#;
+        assert!(matches!(parse(laughs, SoapVersion::V11), Err(EnvelopeError::Malformed(m)) if m.contains("DTD")));
         let entity = envelope(SOAP11_NS, "<GetUser><Id>&xxe;</Id></GetUser>");
-        assert!(matches!(
-            parse(&entity, SoapVersion::V11),
-            Err(EnvelopeError::Malformed(_))
-        ));
-        let deep = envelope(
-            SOAP11_NS,
-            &format!("{}{}", "<a>".repeat(40), "</a>".repeat(40)),
-        );
-        assert!(
-            matches!(parse(&deep, SoapVersion::V11), Err(EnvelopeError::Malformed(m)) if m.contains("deeper"))
-        );
+        assert!(matches!(parse(&entity, SoapVersion::V11), Err(EnvelopeError::Malformed(_))));
+        let deep = envelope(SOAP11_NS, &format!("{}{}", "<a>".repeat(40), "</a>".repeat(40)));
+        assert!(matches!(parse(&deep, SoapVersion::V11), Err(EnvelopeError::Malformed(m)) if m.contains("deeper")));
         let v12 = envelope(SOAP12_NS, "<GetUser/>");
-        assert!(matches!(
-            parse(&v12, SoapVersion::V11),
-            Err(EnvelopeError::VersionMismatch(_))
-        ));
+        assert!(matches!(parse(&v12, SoapVersion::V11), Err(EnvelopeError::VersionMismatch(_))));
         assert!(parse(&v12, SoapVersion::V12).is_ok());
-        assert!(matches!(
-            parse("<a><b></a>", SoapVersion::V11),
-            Err(EnvelopeError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse("", SoapVersion::V11),
-            Err(EnvelopeError::Malformed(_))
-        ));
+        assert!(matches!(parse("<a><b></a>", SoapVersion::V11), Err(EnvelopeError::Malformed(_))));
+        assert!(matches!(parse("", SoapVersion::V11), Err(EnvelopeError::Malformed(_))));
     }
 }

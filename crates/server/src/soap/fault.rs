@@ -23,28 +23,12 @@ pub fn fault(version: SoapVersion, error: DomainError) -> (StatusCode, String) {
     fault_of_kind(version, kind, error)
 }
 
-pub fn fault_of_kind(
-    version: SoapVersion,
-    kind: FaultKind,
-    error: DomainError,
-) -> (StatusCode, String) {
-    let DomainError {
-        code,
-        message,
-        field,
-        retry_after_secs,
-        conflict: _,
-    } = error;
-    let message = if code == ErrorCode::Internal {
-        "the server failed; the failure is logged".to_owned()
-    } else {
-        message
-    };
-    let mut detail = format!(
-        "<Error xmlns=\"{NAMESPACE}\"><Code>{}</Code><Message>{}</Message>",
-        code.as_str(),
-        text(&message)
-    );
+pub fn fault_of_kind(version: SoapVersion, kind: FaultKind, error: DomainError) -> (StatusCode, String) {
+    let DomainError { code, message, field, retry_after_secs, conflict: _ } = error;
+    let message =
+        if code == ErrorCode::Internal { "the server failed; the failure is logged".to_owned() } else { message };
+    let mut detail =
+        format!("<Error xmlns=\"{NAMESPACE}\"><Code>{}</Code><Message>{}</Message>", code.as_str(), text(&message));
     if let Some(field) = field {
         detail.push_str(&format!("<Field>{}</Field>", text(&field)));
     }

@@ -45,25 +45,15 @@ impl Call<'_> {
 }
 
 fn xs_date_time(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 /// Refuses any child element the operation does not define, naming it.
 fn only_children(request: &Element, allowed: &[&str]) -> Result<(), DomainError> {
-    match request
-        .children
-        .iter()
-        .find(|child| !allowed.contains(&child.name.as_str()))
-    {
+    match request.children.iter().find(|child| !allowed.contains(&child.name.as_str())) {
         Some(unknown) => Err(DomainError::invalid(
             &unknown.name,
-            format!(
-                "unknown element {:?} in {}: expected {}",
-                unknown.name,
-                request.name,
-                allowed.join(", ")
-            ),
+            format!("unknown element {:?} in {}: expected {}", unknown.name, request.name, allowed.join(", ")),
         )),
         None => Ok(()),
     }
@@ -74,33 +64,23 @@ fn optional_text<'a>(request: &'a Element, name: &str) -> Option<&'a str> {
 }
 
 fn required_text<'a>(request: &'a Element, name: &str) -> Result<&'a str, DomainError> {
-    optional_text(request, name).ok_or_else(|| {
-        DomainError::invalid(
-            name,
-            format!("element {name} is missing from {}", request.name),
-        )
-    })
+    optional_text(request, name)
+        .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from {}", request.name)))
 }
 
 fn required_u64(request: &Element, name: &str) -> Result<u64, DomainError> {
     let text = required_text(request, name)?;
-    text.trim().parse().map_err(|_| {
-        DomainError::invalid(
-            name,
-            format!("{name} must be an unsigned integer, got {text:?}"),
-        )
-    })
+    text.trim()
+        .parse()
+        .map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}")))
 }
 
 fn optional_u32(request: &Element, name: &str) -> Result<Option<u32>, DomainError> {
     optional_text(request, name)
         .map(|text| {
-            text.trim().parse().map_err(|_| {
-                DomainError::invalid(
-                    name,
-                    format!("{name} must be an unsigned integer, got {text:?}"),
-                )
-            })
+            text.trim()
+                .parse()
+                .map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}")))
         })
         .transpose()
 }
@@ -134,10 +114,7 @@ fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
 }
 
 fn respond(version: SoapVersion, status: StatusCode, envelope: String) -> Response {
-    Response::builder()
-        .status(status)
-        .content_type(version.content_type())
-        .body(envelope)
+    Response::builder().status(status).content_type(version.content_type()).body(envelope)
 }
 
 fn fault_response(version: SoapVersion, error: DomainError) -> Response {
@@ -155,23 +132,13 @@ pub struct SoapConfig {
 /// `GET /soap?wsdl`: the service description.
 #[handler]
 pub fn describe(config: Data<&SoapConfig>) -> Response {
-    Response::builder()
-        .content_type("text/xml; charset=utf-8")
-        .body(config.wsdl.as_str().to_owned())
+    Response::builder().content_type("text/xml; charset=utf-8").body(config.wsdl.as_str().to_owned())
 }
 
 /// `POST /soap`: one SOAP call.
 #[handler]
-pub async fn endpoint(
-    request: &Request,
-    body: Body,
-    gate: Data<&Arc<Gate>>,
-    config: Data<&SoapConfig>,
-) -> Response {
-    let content_type = request
-        .content_type()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+pub async fn endpoint(request: &Request, body: Body, gate: Data<&Arc<Gate>>, config: Data<&SoapConfig>) -> Response {
+    let content_type = request.content_type().unwrap_or_default().to_ascii_lowercase();
     let version = if content_type.starts_with("application/soap+xml") {
         SoapVersion::V12
     } else if content_type.starts_with("text/xml") {
@@ -179,60 +146,36 @@ pub async fn endpoint(
     } else {
         let error = DomainError::invalid(
             "Content-Type",
-            format!("content type {content_type:?} is not SOAP: use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"),
+            format!(
+                "content type {content_type:?} is not SOAP: use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"
+            ),
         );
         let (_, envelope) = fault(SoapVersion::V11, error);
-        return respond(
-            SoapVersion::V11,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            envelope,
-        );
+        return respond(SoapVersion::V11, StatusCode::UNSUPPORTED_MEDIA_TYPE, envelope);
     };
     let bytes = match read_limited(body, config.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge(limit)) => {
-            let (_, envelope) = fault(
-                version,
-                DomainError::invalid("Body", format!("the message is larger than {limit} bytes")),
-            );
+            let (_, envelope) =
+                fault(version, DomainError::invalid("Body", format!("the message is larger than {limit} bytes")));
             return respond(version, StatusCode::PAYLOAD_TOO_LARGE, envelope);
         }
-        Err(BodyError::Unreadable(why)) => {
-            return fault_response(version, DomainError::invalid("Body", why))
-        }
+        Err(BodyError::Unreadable(why)) => return fault_response(version, DomainError::invalid("Body", why)),
     };
     let Ok(xml) = std::str::from_utf8(&bytes) else {
-        return fault_response(
-            version,
-            DomainError::invalid("Body", "the message is not UTF-8"),
-        );
+        return fault_response(version, DomainError::invalid("Body", "the message is not UTF-8"));
     };
     let parsed = match envelope::parse(xml, version) {
         Ok(parsed) => parsed,
-        Err(EnvelopeError::Malformed(why)) => {
-            return fault_response(version, DomainError::invalid("Envelope", why))
-        }
+        Err(EnvelopeError::Malformed(why)) => return fault_response(version, DomainError::invalid("Envelope", why)),
         Err(EnvelopeError::VersionMismatch(why)) => {
-            let (status, envelope) = fault_of_kind(
-                version,
-                FaultKind::VersionMismatch,
-                DomainError::invalid("Envelope", why),
-            );
+            let (status, envelope) =
+                fault_of_kind(version, FaultKind::VersionMismatch, DomainError::invalid("Envelope", why));
             return respond(version, status, envelope);
         }
     };
-    let credentials = Credentials::from_http(
-        request.headers(),
-        request.uri().query(),
-        crate::peer_ip(request),
-    );
-    match dispatch(
-        Call {
-            gate: &gate,
-            credentials: &credentials,
-        },
-        &parsed.call,
-    ) {
+    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    match dispatch(Call { gate: &gate, credentials: &credentials }, &parsed.call) {
         Ok(body) => respond(version, StatusCode::OK, xml::wrap_envelope(version, &body)),
         Err(error) => fault_response(version, error),
     }

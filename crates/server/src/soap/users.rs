@@ -26,9 +26,8 @@ fn user_response(operation: &str, user: &User) -> String {
 pub fn list(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
     let limit = optional_u32(request, "Limit")?;
     let cursor = optional_text(request, "Cursor");
-    let page = call.run(Operation::ListUsers, |pg, caller| {
-        Ok(pg.list_users(caller, PageRequest::parse(limit, cursor)?))
-    })?;
+    let page =
+        call.run(Operation::ListUsers, |pg, caller| Ok(pg.list_users(caller, PageRequest::parse(limit, cursor)?)))?;
     let mut out = format!("<ListUsersResponse xmlns=\"{}\"><Users>", super::NAMESPACE);
     for user in &page.items {
         write_user(&mut out, user);
@@ -50,9 +49,7 @@ pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
 pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
     let name = required_text(request, "Name")?;
     let email = required_text(request, "Email")?;
-    let user = call.run(Operation::CreateUser, |pg, caller| {
-        pg.create_user(caller, NewUser::parse(name, email)?)
-    })?;
+    let user = call.run(Operation::CreateUser, |pg, caller| pg.create_user(caller, NewUser::parse(name, email)?))?;
     Ok(user_response("CreateUser", &user))
 }
 
@@ -60,19 +57,13 @@ pub fn update(call: Call<'_>, request: &Element) -> Result<String, DomainError> 
     let id = required_u64(request, "Id")?;
     let name = optional_text(request, "Name");
     let email = optional_text(request, "Email");
-    let user = call.run(Operation::UpdateUser, |pg, caller| {
-        pg.update_user(caller, id, UserPatch::parse(name, email)?)
-    })?;
+    let user =
+        call.run(Operation::UpdateUser, |pg, caller| pg.update_user(caller, id, UserPatch::parse(name, email)?))?;
     Ok(user_response("UpdateUser", &user))
 }
 
 pub fn delete(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
     let id = required_u64(request, "Id")?;
-    call.run(Operation::DeleteUser, |pg, caller| {
-        pg.delete_user(caller, id)
-    })?;
-    Ok(format!(
-        "<DeleteUserResponse xmlns=\"{}\"/>",
-        super::NAMESPACE
-    ))
+    call.run(Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id))?;
+    Ok(format!("<DeleteUserResponse xmlns=\"{}\"/>", super::NAMESPACE))
 }

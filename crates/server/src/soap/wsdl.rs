@@ -10,11 +10,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         r#"<xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
         r#"<xs:element name="Users"><xs:complexType><xs:sequence><xs:element name="User" type="tns:User" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
     ),
-    (
-        "GetUser",
-        r#"<xs:element name="Id" type="xs:unsignedLong"/>"#,
-        r#"<xs:element name="User" type="tns:User"/>"#,
-    ),
+    ("GetUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, r#"<xs:element name="User" type="tns:User"/>"#),
     (
         "CreateUser",
         r#"<xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/>"#,
@@ -25,11 +21,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         r#"<xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string" minOccurs="0"/><xs:element name="Email" type="xs:string" minOccurs="0"/>"#,
         r#"<xs:element name="User" type="tns:User"/>"#,
     ),
-    (
-        "DeleteUser",
-        r#"<xs:element name="Id" type="xs:unsignedLong"/>"#,
-        "",
-    ),
+    ("DeleteUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
 ];
 
 const TYPES: &str = r#"<xs:complexType name="User"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/><xs:element name="CreatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>

@@ -11,18 +11,9 @@ pub const METHOD_NOT_FOUND: i64 = -32601;
 
 /// A JSON-RPC error object.
 pub fn rpc_error(error: DomainError) -> Value {
-    let DomainError {
-        code,
-        message,
-        field,
-        retry_after_secs,
-        conflict: _,
-    } = error;
-    let message = if code == ErrorCode::Internal {
-        "the server failed; the failure is logged".to_owned()
-    } else {
-        message
-    };
+    let DomainError { code, message, field, retry_after_secs, conflict: _ } = error;
+    let message =
+        if code == ErrorCode::Internal { "the server failed; the failure is logged".to_owned() } else { message };
     let mut data = json!({"code": code.as_str()});
     if let Some(field) = field {
         data["field"] = json!(field);

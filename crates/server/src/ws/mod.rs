@@ -8,7 +8,7 @@ mod users;
 
 use std::sync::Arc;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig, WebSocketStream};
 use poem::web::Data;
 use poem::{handler, IntoResponse, Request};
@@ -34,71 +34,76 @@ pub fn endpoint(
     gate: Data<&Arc<Gate>>,
     limit: Data<&MaxMessageBytes>,
 ) -> impl IntoResponse {
-    let credentials = Credentials::from_http(
-        request.headers(),
-        request.uri().query(),
-        crate::peer_ip(request),
-    );
+    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let gate = gate.0.clone();
     let limit = limit.0 .0;
     let hard_limit = limit.saturating_mul(HARD_LIMIT_FACTOR);
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(hard_limit))
-        .max_frame_size(Some(hard_limit));
-    ws.config(config)
-        .on_upgrade(move |socket| serve_connection(gate, credentials, limit, socket))
+    let config = WebSocketConfig::default().max_message_size(Some(hard_limit)).max_frame_size(Some(hard_limit));
+    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limit, socket))
 }
 
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
 /// instead of seeing the connection reset.
 async fn close(mut socket: WebSocketStream, code: CloseCode, reason: String) {
     if socket.send(Message::close_with(code, reason)).await.is_ok() {
-        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
-            while let Some(Ok(_)) = socket.next().await {}
-        })
-        .await;
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
     }
 }
 
-async fn serve_connection(
-    gate: Arc<Gate>,
-    credentials: Credentials,
-    limit: usize,
-    mut socket: WebSocketStream,
-) {
+/// What to do after one incoming message.
+enum Step {
+    Reply(String),
+    Nothing,
+    Close(CloseCode, String),
+    Stop,
+}
+
+fn handle(connection: &mut rpc::Connection, message: std::io::Result<Message>, limit: usize) -> Step {
+    let text = match message {
+        Ok(Message::Text(text)) => text,
+        Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(Message::Ping(_) | Message::Pong(_)) => return Step::Nothing,
+        Ok(Message::Close(_)) | Err(_) => return Step::Stop,
+    };
+    if text.len() > limit {
+        return Step::Close(CloseCode::Size, format!("message of {} bytes is over the {limit} byte bound", text.len()));
+    }
+    rpc::handle_message(connection, &text).map_or(Step::Nothing, Step::Reply)
+}
+
+async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usize, mut socket: WebSocketStream) {
     let session = gate.session(&credentials);
     if let (false, Err(why)) = (credentials.is_empty(), &session) {
         close(socket, CloseCode::Policy, why.message.clone()).await;
         return;
     }
-    let mut connection = rpc::Connection {
-        gate,
-        session,
-        peer: credentials.peer,
-    };
+    let mut connection = rpc::Connection { gate, session, peer: credentials.peer };
     while let Some(message) = socket.next().await {
-        let text = match message {
-            Ok(Message::Text(text)) => text,
-            Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-            Ok(Message::Close(_)) | Err(_) => return,
-            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-        };
-        if text.len() > limit {
-            close(
-                socket,
-                CloseCode::Size,
-                format!(
-                    "message of {} bytes is over the {limit} byte bound",
-                    text.len()
-                ),
-            )
-            .await;
-            return;
-        }
-        if let Some(reply) = rpc::handle_message(&mut connection, &text) {
-            if socket.send(Message::Text(reply)).await.is_err() {
-                return;
+        let mut step = handle(&mut connection, message, limit);
+        // Answer everything that has already arrived before flushing once: with many calls in
+        // flight, one write carries many replies instead of one write per reply.
+        loop {
+            match step {
+                Step::Reply(reply) => {
+                    if socket.feed(Message::Text(reply)).await.is_err() {
+                        return;
+                    }
+                }
+                Step::Nothing => {}
+                Step::Close(code, reason) => {
+                    close(socket, code, reason).await;
+                    return;
+                }
+                Step::Stop => return,
             }
+            match socket.next().now_or_never() {
+                Some(Some(message)) => step = handle(&mut connection, message, limit),
+                Some(None) => return,
+                None => break,
+            }
+        }
+        if socket.flush().await.is_err() {
+            return;
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::gate::Gate;
 /// What one connection knows: the gate, and who it is (or why it is nobody yet).
 pub struct Connection {
     pub gate: std::sync::Arc<Gate>,
-    pub session: Result<Session, DomainError>,
+    pub session: Result<std::sync::Arc<Session>, DomainError>,
     pub peer: Option<std::net::IpAddr>,
 }
 
@@ -38,19 +38,11 @@ impl Call<'_> {
 
 /// Decodes named params (absent params are an empty object), naming what is wrong.
 pub fn params<T: DeserializeOwned>(raw: Value) -> Result<T, DomainError> {
-    let raw = if raw.is_null() {
-        Value::Object(Map::new())
-    } else {
-        raw
-    };
+    let raw = if raw.is_null() { Value::Object(Map::new()) } else { raw };
     if !raw.is_object() {
-        return Err(DomainError::invalid(
-            "params",
-            "params must be an object of named parameters",
-        ));
+        return Err(DomainError::invalid("params", "params must be an object of named parameters"));
     }
-    serde_json::from_value(raw)
-        .map_err(|e| DomainError::invalid("params", format!("invalid params: {e}")))
+    serde_json::from_value(raw).map_err(|e| DomainError::invalid("params", format!("invalid params: {e}")))
 }
 
 #[derive(serde::Deserialize)]
@@ -66,11 +58,7 @@ fn auth(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
     if api_key.is_none() && token.is_none() {
         return Err(DomainError::invalid("params", "auth needs apiKey or token"));
     }
-    let session = connection.gate.session(&Credentials {
-        api_key,
-        bearer: token,
-        peer: connection.peer,
-    })?;
+    let session = connection.gate.session(&Credentials { api_key, bearer: token, peer: connection.peer })?;
     let scopes = session.caller.scopes.to_string();
     connection.session = Ok(session);
     Ok(json!({"authenticated": true, "scopes": scopes}))
@@ -87,12 +75,7 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Val
         "users.create" => users::create(call, raw),
         "users.update" => users::update(call, raw),
         "users.delete" => users::delete(call, raw),
-        _ => {
-            return Err(envelope_error(
-                METHOD_NOT_FOUND,
-                format!("method {method:?} not found"),
-            ))
-        }
+        _ => return Err(envelope_error(METHOD_NOT_FOUND, format!("method {method:?} not found"))),
     };
     result.map_err(rpc_error)
 }
@@ -107,13 +90,7 @@ fn reply(id: Value, outcome: Result<Value, Value>) -> Value {
 /// One request object; `None` for a notification, which gets no reply.
 fn handle_one(connection: &mut Connection, request: Value) -> Option<Value> {
     let Value::Object(mut request) = request else {
-        return Some(reply(
-            Value::Null,
-            Err(envelope_error(
-                INVALID_REQUEST,
-                "a request must be a JSON object",
-            )),
-        ));
+        return Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "a request must be a JSON object"))));
     };
     let id = request.remove("id");
     let valid_id = match &id {
@@ -126,20 +103,16 @@ fn handle_one(connection: &mut Connection, request: Value) -> Option<Value> {
     };
     let params = request.remove("params").unwrap_or(Value::Null);
     let version_ok = request.remove("jsonrpc") == Some(Value::String("2.0".into()));
-    let (Some(method), true, true, true) = (
-        method,
-        version_ok,
-        valid_id,
-        params.is_object() || params.is_null() || params.is_array(),
-    ) else {
-        let id = if valid_id {
-            id.unwrap_or(Value::Null)
-        } else {
-            Value::Null
-        };
+    let (Some(method), true, true, true) =
+        (method, version_ok, valid_id, params.is_object() || params.is_null() || params.is_array())
+    else {
+        let id = if valid_id { id.unwrap_or(Value::Null) } else { Value::Null };
         return Some(reply(
             id,
-            Err(envelope_error(INVALID_REQUEST, "a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number")),
+            Err(envelope_error(
+                INVALID_REQUEST,
+                "a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number",
+            )),
         ));
     };
     let outcome = dispatch(connection, &method, params);
@@ -149,22 +122,12 @@ fn handle_one(connection: &mut Connection, request: Value) -> Option<Value> {
 /// One text message: a request or a batch. Returns the text to send back, if any.
 pub fn handle_message(connection: &mut Connection, text: &str) -> Option<String> {
     let reply = match serde_json::from_str::<Value>(text) {
-        Err(e) => Some(reply(
-            Value::Null,
-            Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))),
-        )),
-        Ok(Value::Array(batch)) if batch.is_empty() => Some(reply(
-            Value::Null,
-            Err(envelope_error(
-                INVALID_REQUEST,
-                "an empty batch is not a request",
-            )),
-        )),
+        Err(e) => Some(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
+        Ok(Value::Array(batch)) if batch.is_empty() => {
+            Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))))
+        }
         Ok(Value::Array(batch)) => {
-            let replies: Vec<Value> = batch
-                .into_iter()
-                .filter_map(|request| handle_one(connection, request))
-                .collect();
+            let replies: Vec<Value> = batch.into_iter().filter_map(|request| handle_one(connection, request)).collect();
             (!replies.is_empty()).then_some(Value::Array(replies))
         }
         Ok(request) => handle_one(connection, request),

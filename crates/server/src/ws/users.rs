@@ -48,34 +48,24 @@ pub fn list(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
 
 pub fn get(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let IdParams { id } = params(raw)?;
-    call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id))
-        .map(json)
+    call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map(json)
 }
 
 pub fn create(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let CreateParams { name, email } = params(raw)?;
-    call.run(Operation::CreateUser, |pg, caller| {
-        pg.create_user(caller, NewUser::parse(&name, &email)?)
-    })
-    .map(json)
+    call.run(Operation::CreateUser, |pg, caller| pg.create_user(caller, NewUser::parse(&name, &email)?)).map(json)
 }
 
 pub fn update(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let UpdateParams { id, name, email } = params(raw)?;
     call.run(Operation::UpdateUser, |pg, caller| {
-        pg.update_user(
-            caller,
-            id,
-            UserPatch::parse(name.as_deref(), email.as_deref())?,
-        )
+        pg.update_user(caller, id, UserPatch::parse(name.as_deref(), email.as_deref())?)
     })
     .map(json)
 }
 
 pub fn delete(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let IdParams { id } = params(raw)?;
-    call.run(Operation::DeleteUser, |pg, caller| {
-        pg.delete_user(caller, id)
-    })?;
+    call.run(Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id))?;
     Ok(Value::Null)
 }

@@ -17,29 +17,16 @@ async fn prints_its_address_first_serves_and_exits_cleanly_on_sigterm() {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().expect("a first line").expect("utf-8");
-    let url = first
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-        "{url}"
-    );
+    let url =
+        first.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {first:?}")).to_owned();
+    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
     let banner: Vec<String> = lines.by_ref().take(9).map(|l| l.expect("utf-8")).collect();
-    assert!(
-        banner.iter().any(|l| l.contains("demo-read-key")),
-        "{banner:?}"
-    );
-    let health = reqwest::get(format!("{url}/healthz"))
-        .await
-        .expect("healthz");
+    assert!(banner.iter().any(|l| l.contains("demo-read-key")), "{banner:?}");
+    let health = reqwest::get(format!("{url}/healthz")).await.expect("healthz");
     assert_eq!(health.status(), 200);
     let ready = reqwest::get(format!("{url}/readyz")).await.expect("readyz");
     assert_eq!(ready.status(), 200);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
     let exit = child.wait().expect("exit");
     assert!(exit.success(), "SIGTERM ends with exit 0, got {exit:?}");
@@ -49,11 +36,7 @@ async fn prints_its_address_first_serves_and_exits_cleanly_on_sigterm() {
 fn an_unknown_config_key_is_refused_with_its_name() {
     let path = std::env::temp_dir().join(format!("playground-bad-{}.toml", std::process::id()));
     std::fs::write(&path, "[rate_limit]\nburts = 5\n").expect("write config");
-    let output = Command::new(BINARY)
-        .args(["--listen", "127.0.0.1:0", "--config"])
-        .arg(&path)
-        .output()
-        .expect("run");
+    let output = Command::new(BINARY).args(["--listen", "127.0.0.1:0", "--config"]).arg(&path).output().expect("run");
     let _ = std::fs::remove_file(&path);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -62,15 +45,9 @@ fn an_unknown_config_key_is_refused_with_its_name() {
 
 #[test]
 fn serve_is_also_a_named_subcommand_and_seed_conflicts_with_empty() {
-    let output = Command::new(BINARY)
-        .args(["serve", "--help"])
-        .output()
-        .expect("run");
+    let output = Command::new(BINARY).args(["serve", "--help"]).output().expect("run");
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("--no-auth"));
-    let output = Command::new(BINARY)
-        .args(["--seed", "1", "--empty"])
-        .output()
-        .expect("run");
+    let output = Command::new(BINARY).args(["--seed", "1", "--empty"]).output().expect("run");
     assert!(!output.status.success());
 }

@@ -39,28 +39,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move {
-        api_playground::app::serve(settings, listener, std::future::pending())
+        api_playground::app::serve(settings, listener, api_playground::app::Announce::Quiet, std::future::pending())
             .await
             .expect("server runs");
     });
-    let app = TestApp {
-        addr,
-        base: format!("http://{addr}"),
-        http: reqwest::Client::new(),
-    };
+    let app = TestApp { addr, base: format!("http://{addr}"), http: reqwest::Client::new() };
     for _ in 0..100 {
-        if app
-            .http
-            .get(format!("{}/healthz", app.base))
-            .send()
-            .await
-            .is_ok()
-        {
+        if app.http.get(format!("{}/healthz", app.base)).send().await.is_ok() {
             return app;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -77,13 +65,8 @@ pub enum Protocol {
     Soap,
 }
 
-pub const PROTOCOLS: [Protocol; 5] = [
-    Protocol::Rest,
-    Protocol::GraphQl,
-    Protocol::Grpc,
-    Protocol::WebSocket,
-    Protocol::Soap,
-];
+pub const PROTOCOLS: [Protocol; 5] =
+    [Protocol::Rest, Protocol::GraphQl, Protocol::Grpc, Protocol::WebSocket, Protocol::Soap];
 
 /// Which credential a call carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,25 +91,11 @@ impl Key {
 /// The user operations, with their arguments.
 #[derive(Debug, Clone)]
 pub enum Call {
-    ListUsers {
-        limit: Option<u32>,
-        cursor: Option<String>,
-    },
-    GetUser {
-        id: u64,
-    },
-    CreateUser {
-        name: String,
-        email: String,
-    },
-    UpdateUser {
-        id: u64,
-        name: Option<String>,
-        email: Option<String>,
-    },
-    DeleteUser {
-        id: u64,
-    },
+    ListUsers { limit: Option<u32>, cursor: Option<String> },
+    GetUser { id: u64 },
+    CreateUser { name: String, email: String },
+    UpdateUser { id: u64, name: Option<String>, email: Option<String> },
+    DeleteUser { id: u64 },
 }
 
 /// What came back, in one form for every protocol: users as REST JSON, lists as
@@ -158,10 +127,9 @@ impl TestApp {
                 self.http.get(url("/users")).query(&query)
             }
             Call::GetUser { id } => self.http.get(url(&format!("/users/{id}"))),
-            Call::CreateUser { name, email } => self
-                .http
-                .post(url("/users"))
-                .json(&json!({"name": name, "email": email})),
+            Call::CreateUser { name, email } => {
+                self.http.post(url("/users")).json(&json!({"name": name, "email": email}))
+            }
             Call::UpdateUser { id, name, email } => {
                 let mut body = json!({});
                 if let Some(name) = name {
@@ -180,10 +148,7 @@ impl TestApp {
         };
         let response = request.send().await.expect("REST request");
         let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_owned());
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(Value::Null);
         }
@@ -191,11 +156,7 @@ impl TestApp {
         if status.is_success() {
             Ok(body)
         } else {
-            assert_eq!(
-                content_type.as_deref(),
-                Some("application/problem+json"),
-                "{body}"
-            );
+            assert_eq!(content_type.as_deref(), Some("application/problem+json"), "{body}");
             assert_eq!(body["status"], status.as_u16(), "{body}");
             Err(body["code"].as_str().expect("problem code").to_owned())
         }
@@ -222,26 +183,15 @@ impl TestApp {
             ),
             Call::DeleteUser { id } => ("mutation($id: ID!) { deleteUser(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteUser"),
         };
-        let mut request = self
-            .http
-            .post(format!("{}/graphql", self.base))
-            .json(&json!({"query": query, "variables": variables}));
+        let mut request =
+            self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
         if let Some(value) = key.value() {
             request = request.header("x-api-key", value);
         }
-        let body: Value = request
-            .send()
-            .await
-            .expect("GraphQL request")
-            .json()
-            .await
-            .expect("GraphQL JSON");
+        let body: Value = request.send().await.expect("GraphQL request").json().await.expect("GraphQL JSON");
         if let Some(error) = body["errors"].get(0) {
             assert!(error["extensions"]["code"].is_string(), "{body}");
-            return Err(error["extensions"]["canonicalCode"]
-                .as_str()
-                .expect("canonicalCode")
-                .to_owned());
+            return Err(error["extensions"]["canonicalCode"].as_str().expect("canonicalCode").to_owned());
         }
         let data = body["data"][field].clone();
         Ok(match call {
@@ -258,24 +208,25 @@ impl TestApp {
     }
 
     async fn grpc(&self, key: Key, call: &Call) -> Outcome {
-        let channel = tonic::transport::Endpoint::from_shared(self.base.clone())
-            .expect("url")
-            .connect()
-            .await
-            .expect("h2c");
+        let channel =
+            tonic::transport::Endpoint::from_shared(self.base.clone()).expect("url").connect().await.expect("h2c");
         let mut client = UserServiceClient::new(channel);
         fn request<T>(key: Key, message: T) -> tonic::Request<T> {
             let mut request = tonic::Request::new(message);
             if let Some(value) = key.value() {
-                request
-                    .metadata_mut()
-                    .insert("x-api-key", value.parse().expect("ascii"));
+                request.metadata_mut().insert("x-api-key", value.parse().expect("ascii"));
             }
             request
         }
         let result = match call {
             Call::ListUsers { limit, cursor } => client
-                .list_users(request(key, pb::ListUsersRequest { page_size: limit.map_or(0, |l| l as i32), page_token: cursor.clone().unwrap_or_default() }))
+                .list_users(request(
+                    key,
+                    pb::ListUsersRequest {
+                        page_size: limit.map_or(0, |l| l as i32),
+                        page_token: cursor.clone().unwrap_or_default(),
+                    },
+                ))
                 .await
                 .map(|r| {
                     let r = r.into_inner();
@@ -284,7 +235,10 @@ impl TestApp {
                         "nextCursor": if r.next_page_token.is_empty() { Value::Null } else { json!(r.next_page_token) },
                     })
                 }),
-            Call::GetUser { id } => client.get_user(request(key, pb::GetUserRequest { id: *id })).await.map(|r| grpc_user(r.get_ref().user.as_ref().expect("user"))),
+            Call::GetUser { id } => client
+                .get_user(request(key, pb::GetUserRequest { id: *id }))
+                .await
+                .map(|r| grpc_user(r.get_ref().user.as_ref().expect("user"))),
             Call::CreateUser { name, email } => client
                 .create_user(request(key, pb::CreateUserRequest { name: name.clone(), email: email.clone() }))
                 .await
@@ -297,18 +251,26 @@ impl TestApp {
                 if email.is_some() {
                     paths.push("email".to_owned());
                 }
-                let user = pb::User { id: *id, name: name.clone().unwrap_or_default(), email: email.clone().unwrap_or_default(), created_at: None };
+                let user = pb::User {
+                    id: *id,
+                    name: name.clone().unwrap_or_default(),
+                    email: email.clone().unwrap_or_default(),
+                    created_at: None,
+                };
                 client
-                    .update_user(request(key, pb::UpdateUserRequest { user: Some(user), update_mask: Some(prost_types::FieldMask { paths }) }))
+                    .update_user(request(
+                        key,
+                        pb::UpdateUserRequest { user: Some(user), update_mask: Some(prost_types::FieldMask { paths }) },
+                    ))
                     .await
                     .map(|r| grpc_user(r.get_ref().user.as_ref().expect("user")))
             }
-            Call::DeleteUser { id } => client.delete_user(request(key, pb::DeleteUserRequest { id: *id })).await.map(|_| Value::Null),
+            Call::DeleteUser { id } => {
+                client.delete_user(request(key, pb::DeleteUserRequest { id: *id })).await.map(|_| Value::Null)
+            }
         };
         result.map_err(|status| {
-            let info = status
-                .get_details_error_info()
-                .unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
+            let info = status.get_details_error_info().unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
             assert_eq!(info.domain, "api-playground");
             info.reason
         })
@@ -316,13 +278,9 @@ impl TestApp {
 
     async fn websocket(&self, key: Key, call: &Call) -> Outcome {
         let (method, params) = match call {
-            Call::ListUsers { limit, cursor } => {
-                ("users.list", json!({"limit": limit, "cursor": cursor}))
-            }
+            Call::ListUsers { limit, cursor } => ("users.list", json!({"limit": limit, "cursor": cursor})),
             Call::GetUser { id } => ("users.get", json!({"id": id})),
-            Call::CreateUser { name, email } => {
-                ("users.create", json!({"name": name, "email": email}))
-            }
+            Call::CreateUser { name, email } => ("users.create", json!({"name": name, "email": email})),
             Call::UpdateUser { id, name, email } => {
                 let mut params = json!({"id": id});
                 if let Some(name) = name {
@@ -337,14 +295,9 @@ impl TestApp {
         };
         let mut socket = self.ws_connect(key).await;
         let request = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
-        socket
-            .send(Message::text(request.to_string()))
-            .await
-            .expect("send");
+        socket.send(Message::text(request.to_string())).await.expect("send");
         let reply = match socket.next().await {
-            Some(Ok(Message::Text(text))) => {
-                serde_json::from_str::<Value>(&text).expect("JSON-RPC reply")
-            }
+            Some(Ok(Message::Text(text))) => serde_json::from_str::<Value>(&text).expect("JSON-RPC reply"),
             Some(Ok(Message::Close(Some(frame)))) if frame.code == 1008u16.into() => {
                 return Err("UNAUTHENTICATED".into())
             }
@@ -355,10 +308,7 @@ impl TestApp {
         match reply.get("error") {
             Some(error) => {
                 assert!(error["code"].is_i64(), "{reply}");
-                Err(error["data"]["code"]
-                    .as_str()
-                    .expect("error.data.code")
-                    .to_owned())
+                Err(error["data"]["code"].as_str().expect("error.data.code").to_owned())
             }
             None => Ok(reply["result"].clone()),
         }
@@ -367,20 +317,12 @@ impl TestApp {
     pub async fn ws_connect(
         &self,
         key: Key,
-    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
-    {
-        let mut request = format!("ws://{}/ws", self.addr)
-            .into_client_request()
-            .expect("ws request");
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+        let mut request = format!("ws://{}/ws", self.addr).into_client_request().expect("ws request");
         if let Some(value) = key.value() {
-            request
-                .headers_mut()
-                .insert("x-api-key", value.parse().expect("ascii"));
+            request.headers_mut().insert("x-api-key", value.parse().expect("ascii"));
         }
-        tokio_tungstenite::connect_async(request)
-            .await
-            .expect("ws connect")
-            .0
+        tokio_tungstenite::connect_async(request).await.expect("ws connect").0
     }
 
     async fn soap(&self, key: Key, call: &Call) -> Outcome {
@@ -390,32 +332,21 @@ impl TestApp {
                 "ListUsers",
                 format!(
                     "{}{}",
-                    limit
-                        .map(|l| element("Limit", &l.to_string()))
-                        .unwrap_or_default(),
-                    cursor
-                        .as_deref()
-                        .map(|c| element("Cursor", c))
-                        .unwrap_or_default()
+                    limit.map(|l| element("Limit", &l.to_string())).unwrap_or_default(),
+                    cursor.as_deref().map(|c| element("Cursor", c)).unwrap_or_default()
                 ),
             ),
             Call::GetUser { id } => ("GetUser", element("Id", &id.to_string())),
-            Call::CreateUser { name, email } => (
-                "CreateUser",
-                format!("{}{}", element("Name", name), element("Email", email)),
-            ),
+            Call::CreateUser { name, email } => {
+                ("CreateUser", format!("{}{}", element("Name", name), element("Email", email)))
+            }
             Call::UpdateUser { id, name, email } => (
                 "UpdateUser",
                 format!(
                     "{}{}{}",
                     element("Id", &id.to_string()),
-                    name.as_deref()
-                        .map(|n| element("Name", n))
-                        .unwrap_or_default(),
-                    email
-                        .as_deref()
-                        .map(|e| element("Email", e))
-                        .unwrap_or_default()
+                    name.as_deref().map(|n| element("Name", n)).unwrap_or_default(),
+                    email.as_deref().map(|e| element("Email", e)).unwrap_or_default()
                 ),
             ),
             Call::DeleteUser { id } => ("DeleteUser", element("Id", &id.to_string())),
@@ -428,10 +359,7 @@ impl TestApp {
             .http
             .post(format!("{}/soap", self.base))
             .header("content-type", "text/xml; charset=utf-8")
-            .header(
-                "soapaction",
-                format!("\"urn:api-playground:v1/{operation}\""),
-            )
+            .header("soapaction", format!("\"urn:api-playground:v1/{operation}\""))
             .body(envelope);
         if let Some(value) = key.value() {
             request = request.header("x-api-key", value);
@@ -441,19 +369,9 @@ impl TestApp {
         let tree = xml_to_json(&response.text().await.expect("SOAP body"));
         let body = &tree["Envelope"]["Body"];
         if let Some(fault) = body.get("Fault") {
-            assert_eq!(
-                status,
-                reqwest::StatusCode::INTERNAL_SERVER_ERROR,
-                "SOAP 1.1 faults are HTTP 500"
-            );
-            assert!(
-                fault["faultcode"].is_string() && fault["faultstring"].is_string(),
-                "{fault}"
-            );
-            return Err(fault["detail"]["Error"]["Code"]
-                .as_str()
-                .expect("detail/Error/Code")
-                .to_owned());
+            assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR, "SOAP 1.1 faults are HTTP 500");
+            assert!(fault["faultcode"].is_string() && fault["faultstring"].is_string(), "{fault}");
+            return Err(fault["detail"]["Error"]["Code"].as_str().expect("detail/Error/Code").to_owned());
         }
         let answer = &body[&format!("{operation}Response")];
         Ok(match call {
@@ -509,15 +427,10 @@ pub fn xml_to_json(xml: &str) -> Value {
                 let name = <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned();
                 insert(&mut stack.last_mut().expect("parent").1, name, json!({}));
             }
-            Event::Text(text) => stack
-                .last_mut()
-                .expect("element")
-                .2
-                .push_str(&text.xml10_content()),
+            Event::Text(text) => stack.last_mut().expect("element").2.push_str(&text.xml10_content()),
             Event::GeneralRef(reference) => {
                 let name = reference.xml10_content();
-                let resolved =
-                    quick_xml::escape::resolve_predefined_entity(&name).expect("predefined entity");
+                let resolved = quick_xml::escape::resolve_predefined_entity(&name).expect("predefined entity");
                 stack.last_mut().expect("element").2.push_str(resolved);
             }
             Event::End(_) => {

@@ -13,9 +13,7 @@ fn user_42() -> Value {
 async fn get_user_answers_the_same_user_on_every_protocol() {
     let app = spawn_app().await;
     for protocol in PROTOCOLS {
-        let answer = app
-            .call(protocol, Key::Read, &Call::GetUser { id: 42 })
-            .await;
+        let answer = app.call(protocol, Key::Read, &Call::GetUser { id: 42 }).await;
         assert_eq!(answer, Ok(user_42()), "{protocol:?}");
     }
 }
@@ -27,186 +25,55 @@ async fn every_operation_refuses_the_same_way_on_every_protocol() {
     // (credential, call, canonical code): not found, bad input, missing key, wrong key, read key on a write, conflicts.
     let cases: Vec<(Key, Call, &str)> = vec![
         (Key::Read, Call::GetUser { id: 999_999 }, "NOT_FOUND"),
-        (
-            Key::Write,
-            Call::UpdateUser {
-                id: 999_999,
-                name: Some("x".into()),
-                email: None,
-            },
-            "NOT_FOUND",
-        ),
+        (Key::Write, Call::UpdateUser { id: 999_999, name: Some("x".into()), email: None }, "NOT_FOUND"),
         (Key::Write, Call::DeleteUser { id: 999_999 }, "NOT_FOUND"),
-        (
-            Key::Write,
-            Call::CreateUser {
-                name: "Bad".into(),
-                email: "not-an-email".into(),
-            },
-            "INVALID_ARGUMENT",
-        ),
-        (
-            Key::Write,
-            Call::CreateUser {
-                name: "   ".into(),
-                email: email("blank"),
-            },
-            "INVALID_ARGUMENT",
-        ),
-        (
-            Key::Write,
-            Call::UpdateUser {
-                id: 42,
-                name: None,
-                email: Some("nope".into()),
-            },
-            "INVALID_ARGUMENT",
-        ),
-        (
-            Key::Read,
-            Call::ListUsers {
-                limit: Some(101),
-                cursor: None,
-            },
-            "INVALID_ARGUMENT",
-        ),
-        (
-            Key::Read,
-            Call::ListUsers {
-                limit: Some(5),
-                cursor: Some("garbage!".into()),
-            },
-            "INVALID_ARGUMENT",
-        ),
+        (Key::Write, Call::CreateUser { name: "Bad".into(), email: "not-an-email".into() }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::CreateUser { name: "   ".into(), email: email("blank") }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::UpdateUser { id: 42, name: None, email: Some("nope".into()) }, "INVALID_ARGUMENT"),
+        (Key::Read, Call::ListUsers { limit: Some(101), cursor: None }, "INVALID_ARGUMENT"),
+        (Key::Read, Call::ListUsers { limit: Some(5), cursor: Some("garbage!".into()) }, "INVALID_ARGUMENT"),
         (Key::None, Call::GetUser { id: 42 }, "UNAUTHENTICATED"),
-        (
-            Key::None,
-            Call::ListUsers {
-                limit: None,
-                cursor: None,
-            },
-            "UNAUTHENTICATED",
-        ),
+        (Key::None, Call::ListUsers { limit: None, cursor: None }, "UNAUTHENTICATED"),
         (Key::Wrong, Call::GetUser { id: 42 }, "UNAUTHENTICATED"),
-        (
-            Key::Read,
-            Call::CreateUser {
-                name: "Reader".into(),
-                email: email("reader"),
-            },
-            "PERMISSION_DENIED",
-        ),
-        (
-            Key::Read,
-            Call::UpdateUser {
-                id: 42,
-                name: Some("x".into()),
-                email: None,
-            },
-            "PERMISSION_DENIED",
-        ),
+        (Key::Read, Call::CreateUser { name: "Reader".into(), email: email("reader") }, "PERMISSION_DENIED"),
+        (Key::Read, Call::UpdateUser { id: 42, name: Some("x".into()), email: None }, "PERMISSION_DENIED"),
         (Key::Read, Call::DeleteUser { id: 42 }, "PERMISSION_DENIED"),
-        (
-            Key::Write,
-            Call::CreateUser {
-                name: "Copy".into(),
-                email: "USER42@example.com".into(),
-            },
-            "CONFLICT",
-        ),
-        (
-            Key::Write,
-            Call::UpdateUser {
-                id: 43,
-                name: None,
-                email: Some(email("user42")),
-            },
-            "CONFLICT",
-        ),
+        (Key::Write, Call::CreateUser { name: "Copy".into(), email: "USER42@example.com".into() }, "CONFLICT"),
+        (Key::Write, Call::UpdateUser { id: 43, name: None, email: Some(email("user42")) }, "CONFLICT"),
         (Key::Write, Call::DeleteUser { id: 42 }, "CONFLICT"),
     ];
     for (key, call, code) in &cases {
         for protocol in PROTOCOLS {
             let answer = app.call(protocol, *key, call).await;
-            assert_eq!(
-                answer,
-                Err((*code).to_owned()),
-                "{protocol:?} {key:?} {call:?}"
-            );
+            assert_eq!(answer, Err((*code).to_owned()), "{protocol:?} {key:?} {call:?}");
         }
     }
     // Nothing above changed anything.
     for protocol in PROTOCOLS {
-        assert_eq!(
-            app.call(protocol, Key::Read, &Call::GetUser { id: 42 })
-                .await,
-            Ok(user_42()),
-            "{protocol:?}"
-        );
+        assert_eq!(app.call(protocol, Key::Read, &Call::GetUser { id: 42 }).await, Ok(user_42()), "{protocol:?}");
     }
 }
 
 #[tokio::test]
 async fn pages_and_cursors_are_the_same_everywhere_and_interchangeable() {
     let app = spawn_app().await;
-    let first = app
-        .call(
-            Protocol::Rest,
-            Key::Read,
-            &Call::ListUsers {
-                limit: Some(3),
-                cursor: None,
-            },
-        )
-        .await
-        .expect("page");
+    let first =
+        app.call(Protocol::Rest, Key::Read, &Call::ListUsers { limit: Some(3), cursor: None }).await.expect("page");
     assert_eq!(first["items"].as_array().map(Vec::len), Some(3));
-    let cursor = first["nextCursor"]
-        .as_str()
-        .expect("a next page")
-        .to_owned();
+    let cursor = first["nextCursor"].as_str().expect("a next page").to_owned();
     for protocol in PROTOCOLS {
-        let page = app
-            .call(
-                protocol,
-                Key::Read,
-                &Call::ListUsers {
-                    limit: Some(3),
-                    cursor: None,
-                },
-            )
-            .await;
+        let page = app.call(protocol, Key::Read, &Call::ListUsers { limit: Some(3), cursor: None }).await;
         assert_eq!(page.as_ref(), Ok(&first), "{protocol:?}");
         // A cursor from REST continues the list on every protocol.
         let next = app
-            .call(
-                protocol,
-                Key::Read,
-                &Call::ListUsers {
-                    limit: Some(3),
-                    cursor: Some(cursor.clone()),
-                },
-            )
+            .call(protocol, Key::Read, &Call::ListUsers { limit: Some(3), cursor: Some(cursor.clone()) })
             .await
             .expect("next");
         assert_eq!(next["items"][0]["id"], 4, "{protocol:?}");
     }
-    let default_page = app
-        .call(
-            Protocol::Grpc,
-            Key::Read,
-            &Call::ListUsers {
-                limit: None,
-                cursor: None,
-            },
-        )
-        .await
-        .expect("page");
-    assert_eq!(
-        default_page["items"].as_array().map(Vec::len),
-        Some(20),
-        "the default page is 20"
-    );
+    let default_page =
+        app.call(Protocol::Grpc, Key::Read, &Call::ListUsers { limit: None, cursor: None }).await.expect("page");
+    assert_eq!(default_page["items"].as_array().map(Vec::len), Some(20), "the default page is 20");
 }
 
 #[tokio::test]
@@ -215,66 +82,35 @@ async fn a_user_written_through_one_protocol_is_read_the_same_through_all() {
     for (index, writer) in PROTOCOLS.into_iter().enumerate() {
         let email = format!("writer{index}@example.com");
         let created = app
-            .call(
-                writer,
-                Key::Write,
-                &Call::CreateUser {
-                    name: format!("Writer {index}"),
-                    email: email.clone(),
-                },
-            )
+            .call(writer, Key::Write, &Call::CreateUser { name: format!("Writer {index}"), email: email.clone() })
             .await
             .unwrap_or_else(|e| panic!("{writer:?} create: {e}"));
         let id = created["id"].as_u64().expect("id");
         assert_eq!(created["email"], email.as_str());
         for reader in PROTOCOLS {
             assert_eq!(
-                app.call(reader, Key::Read, &Call::GetUser { id })
-                    .await
-                    .as_ref(),
+                app.call(reader, Key::Read, &Call::GetUser { id }).await.as_ref(),
                 Ok(&created),
                 "{writer:?} -> {reader:?}"
             );
         }
         let renamed = app
-            .call(
-                writer,
-                Key::Write,
-                &Call::UpdateUser {
-                    id,
-                    name: Some(format!("Renamed {index}")),
-                    email: None,
-                },
-            )
+            .call(writer, Key::Write, &Call::UpdateUser { id, name: Some(format!("Renamed {index}")), email: None })
             .await
             .unwrap_or_else(|e| panic!("{writer:?} update: {e}"));
         assert_eq!(renamed["name"], format!("Renamed {index}"));
-        assert_eq!(
-            renamed["email"],
-            email.as_str(),
-            "a partial update keeps the other fields"
-        );
+        assert_eq!(renamed["email"], email.as_str(), "a partial update keeps the other fields");
         for reader in PROTOCOLS {
             assert_eq!(
-                app.call(reader, Key::Read, &Call::GetUser { id })
-                    .await
-                    .as_ref(),
+                app.call(reader, Key::Read, &Call::GetUser { id }).await.as_ref(),
                 Ok(&renamed),
                 "{writer:?} -> {reader:?}"
             );
         }
-        assert_eq!(
-            app.call(writer, Key::Write, &Call::DeleteUser { id }).await,
-            Ok(Value::Null),
-            "{writer:?} delete"
-        );
+        assert_eq!(app.call(writer, Key::Write, &Call::DeleteUser { id }).await, Ok(Value::Null), "{writer:?} delete");
         for reader in PROTOCOLS {
             let gone = app.call(reader, Key::Read, &Call::GetUser { id }).await;
-            assert_eq!(
-                gone,
-                Err("NOT_FOUND".to_owned()),
-                "{writer:?} -> {reader:?}"
-            );
+            assert_eq!(gone, Err("NOT_FOUND".to_owned()), "{writer:?} -> {reader:?}");
         }
     }
 }
@@ -287,21 +123,13 @@ async fn one_rate_budget_is_shared_by_all_protocols() {
     let app = spawn_app_with(settings).await;
     for protocol in PROTOCOLS.into_iter().cycle().take(10) {
         assert!(
-            app.call(protocol, Key::Read, &Call::GetUser { id: 42 })
-                .await
-                .is_ok(),
+            app.call(protocol, Key::Read, &Call::GetUser { id: 42 }).await.is_ok(),
             "{protocol:?} within the burst"
         );
     }
     for protocol in PROTOCOLS {
-        let answer = app
-            .call(protocol, Key::Read, &Call::GetUser { id: 42 })
-            .await;
-        assert_eq!(
-            answer,
-            Err("RATE_LIMITED".to_owned()),
-            "{protocol:?} after the burst was spent elsewhere"
-        );
+        let answer = app.call(protocol, Key::Read, &Call::GetUser { id: 42 }).await;
+        assert_eq!(answer, Err("RATE_LIMITED".to_owned()), "{protocol:?} after the burst was spent elsewhere");
     }
     let limited = app
         .http
@@ -311,15 +139,9 @@ async fn one_rate_budget_is_shared_by_all_protocols() {
         .await
         .expect("request");
     assert_eq!(limited.status(), 429);
-    let retry_after: u64 = limited.headers()["retry-after"]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .expect("seconds");
+    let retry_after: u64 = limited.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!(retry_after >= 1);
-    let other_caller = app
-        .call(Protocol::Rest, Key::Write, &Call::GetUser { id: 42 })
-        .await;
+    let other_caller = app.call(Protocol::Rest, Key::Write, &Call::GetUser { id: 42 }).await;
     assert!(other_caller.is_ok(), "another key has its own budget");
 }
 
@@ -329,26 +151,16 @@ async fn no_auth_opens_every_operation_but_still_checks_keys_that_are_sent() {
     settings.no_auth = true;
     let app = spawn_app_with(settings).await;
     for (index, protocol) in PROTOCOLS.into_iter().enumerate() {
-        assert_eq!(
-            app.call(protocol, Key::None, &Call::GetUser { id: 42 })
-                .await,
-            Ok(user_42()),
-            "{protocol:?}"
-        );
+        assert_eq!(app.call(protocol, Key::None, &Call::GetUser { id: 42 }).await, Ok(user_42()), "{protocol:?}");
         let created = app
             .call(
                 protocol,
                 Key::None,
-                &Call::CreateUser {
-                    name: "Open".into(),
-                    email: format!("open{index}@example.com"),
-                },
+                &Call::CreateUser { name: "Open".into(), email: format!("open{index}@example.com") },
             )
             .await;
         assert!(created.is_ok(), "{protocol:?}: {created:?}");
-        let wrong = app
-            .call(protocol, Key::Wrong, &Call::GetUser { id: 42 })
-            .await;
+        let wrong = app.call(protocol, Key::Wrong, &Call::GetUser { id: 42 }).await;
         assert_eq!(wrong, Err("UNAUTHENTICATED".to_owned()), "{protocol:?}");
     }
 }

@@ -7,9 +7,7 @@ use crate::helpers::spawn_app;
 const PLACEHOLDER_BASE: &str = "http://127.0.0.1:8080";
 
 fn schema_path(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schema")
-        .join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema").join(name)
 }
 
 fn compare_or_update(name: &str, served: &str) {
@@ -31,26 +29,11 @@ async fn checked_in_schemas_match_the_served_ones() {
     let get = |path: &str| {
         let url = format!("{}{path}", app.base);
         let http = app.http.clone();
-        async move {
-            http.get(url)
-                .send()
-                .await
-                .expect("schema")
-                .text()
-                .await
-                .expect("text")
-        }
+        async move { http.get(url).send().await.expect("schema").text().await.expect("text") }
     };
-    let openapi: serde_json::Value =
-        serde_json::from_str(&get("/openapi.json").await).expect("OpenAPI JSON");
-    let openapi = serde_json::to_string_pretty(&openapi)
-        .expect("pretty")
-        .replace(&app.base, PLACEHOLDER_BASE)
-        + "\n";
+    let openapi: serde_json::Value = serde_json::from_str(&get("/openapi.json").await).expect("OpenAPI JSON");
+    let openapi = serde_json::to_string_pretty(&openapi).expect("pretty").replace(&app.base, PLACEHOLDER_BASE) + "\n";
     compare_or_update("openapi.json", &openapi);
-    compare_or_update(
-        "playground.wsdl",
-        &get("/soap?wsdl").await.replace(&app.base, PLACEHOLDER_BASE),
-    );
+    compare_or_update("playground.wsdl", &get("/soap?wsdl").await.replace(&app.base, PLACEHOLDER_BASE));
     compare_or_update("schema.graphql", &get("/graphql/schema.graphql").await);
 }
