@@ -30,7 +30,7 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
     let limits = &settings.limits;
     let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
     let openapi_json = rest.spec_endpoint();
-    let schema = graphql::schema(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
+    let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
     let soap_config = soap::SoapConfig {
         max_body_bytes: limits.max_body_bytes,
         wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
@@ -42,11 +42,11 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
             "/graphql",
             get(graphql::endpoint)
                 .post(graphql::endpoint)
-                .data(schema.clone())
+                .data(schemas.clone())
                 .data(graphql::MaxBodyBytes(limits.max_body_bytes))
                 .data(Arc::new(graphql::QueryCache::default())),
         )
-        .at("/graphql/schema.graphql", get(graphql::sdl).data(schema))
+        .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
         .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)))
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config))
         .at("/healthz", get(ops::healthz))

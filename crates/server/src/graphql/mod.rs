@@ -28,9 +28,11 @@ pub struct Mutation(users::UserMutation);
 
 pub type PlaygroundSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Parsed queries by their text. Clients send the same few queries again and again, and
-/// parsing is a large share of a small query's cost; validation still runs on every request.
-/// Bounded: when full, it starts over.
+/// Parsed query texts that already ran cleanly under every validation rule. Clients send the
+/// same few queries again and again; parsing and the full rule set are most of a small query's
+/// cost, and neither can change for the same text (fragment cycles, unknown fields, ...). Only
+/// error-free runs are kept, so a rejected text is checked in full every time. Bounded: when
+/// full, it starts over.
 #[derive(Default)]
 pub struct QueryCache {
     documents: parking_lot::Mutex<HashMap<String, ExecutableDocument>>,
@@ -39,20 +41,23 @@ pub struct QueryCache {
 const QUERY_CACHE_ENTRIES: usize = 1024;
 
 impl QueryCache {
-    fn prepare(&self, request: &mut async_graphql::Request) {
-        if let Some(document) = self.documents.lock().get(&request.query).cloned() {
+    async fn execute(&self, schemas: &Schemas, mut request: async_graphql::Request) -> async_graphql::Response {
+        let cached = self.documents.lock().get(&request.query).cloned();
+        if let Some(document) = cached {
             request.set_parsed_query(document);
-            return;
+            return schemas.fast.execute(request).await;
         }
-        // A query that does not parse is left for the engine to report.
-        if let Ok(document) = request.parsed_query() {
-            let document = document.clone();
+        let query = request.query.clone();
+        let document = request.parsed_query().ok().cloned();
+        let response = schemas.strict.execute(request).await;
+        if let (true, Some(document)) = (response.errors.is_empty(), document) {
             let mut documents = self.documents.lock();
             if documents.len() >= QUERY_CACHE_ENTRIES {
                 documents.clear();
             }
-            documents.insert(request.query.clone(), document);
+            documents.insert(query, document);
         }
+        response
     }
 }
 
@@ -75,12 +80,24 @@ impl PageInfo {
     }
 }
 
-pub fn schema(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> PlaygroundSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(gate)
-        .limit_depth(max_depth)
-        .limit_complexity(max_complexity)
-        .finish()
+/// The graph, twice: with every validation rule, for a query text seen for the first time,
+/// and with the fast rule set (limits still apply), for a text that already passed the full set.
+#[derive(Clone)]
+pub struct Schemas {
+    strict: PlaygroundSchema,
+    fast: PlaygroundSchema,
+}
+
+pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Schemas {
+    let build = |mode| {
+        Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+            .data(gate.clone())
+            .limit_depth(max_depth)
+            .limit_complexity(max_complexity)
+            .validation_mode(mode)
+            .finish()
+    };
+    Schemas { strict: build(async_graphql::ValidationMode::Strict), fast: build(async_graphql::ValidationMode::Fast) }
 }
 
 /// Runs one operation through the gate with the request's credentials.
@@ -120,14 +137,14 @@ fn request_error(status: StatusCode, message: String) -> Response {
 
 /// `GET /graphql/schema.graphql`: the schema in SDL, as checked in under `schema/`.
 #[handler]
-pub fn sdl(schema: Data<&PlaygroundSchema>) -> Response {
-    Response::builder().content_type("text/plain; charset=utf-8").body(schema.sdl())
+pub fn sdl(schemas: Data<&Schemas>) -> Response {
+    Response::builder().content_type("text/plain; charset=utf-8").body(schemas.strict.sdl())
 }
 
 /// `GET /graphql?query=...` and `POST /graphql` with a JSON body.
 #[handler]
 pub async fn endpoint(
-    schema: Data<&PlaygroundSchema>,
+    schemas: Data<&Schemas>,
     limit: Data<&MaxBodyBytes>,
     cache: Data<&Arc<QueryCache>>,
     request: &Request,
@@ -145,13 +162,12 @@ pub async fn endpoint(
             Err(BodyError::Unreadable(why)) => Err(why),
         }
     };
-    let mut gql_request = match parsed {
+    let gql_request = match parsed {
         Ok(gql_request) => gql_request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
     };
-    cache.prepare(&mut gql_request);
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
-    let mut response = schema.execute(gql_request.data(credentials)).await;
+    let mut response = cache.execute(&schemas, gql_request.data(credentials)).await;
     error::tag_engine_errors(&mut response);
     json_response(StatusCode::OK, &response)
 }

@@ -77,6 +77,23 @@ async fn graphql_answers_graphql_errors_for_bad_requests() {
     assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (200, Some("BAD_USER_INPUT")), "{body}");
     let (_, body) = send(json!({"query": "{ user(id: \"forty-two\") { name } }"}).to_string().into_bytes()).await;
     assert_eq!(body["errors"][0]["extensions"]["canonicalCode"], "INVALID_ARGUMENT", "{body}");
+    let cycle = "{ user(id: 42) { ...A } } fragment A on User { ...B } fragment B on User { ...A }";
+    for _ in 0..2 {
+        let (_, body) = send(json!({"query": cycle}).to_string().into_bytes()).await;
+        assert_eq!(body["errors"][0]["extensions"]["canonicalCode"], "INVALID_ARGUMENT", "{body}");
+    }
+    // A text that ran cleanly is cached; the same text with other variables still gets every check.
+    let query = "query($id: ID!) { user(id: $id) { name } }";
+    for (id, expected) in [
+        (json!("42"), None),
+        (json!("42"), None),
+        (json!("x"), Some("INVALID_ARGUMENT")),
+        (json!(999999), Some("NOT_FOUND")),
+        (json!(true), Some("INVALID_ARGUMENT")),
+    ] {
+        let (_, body) = send(json!({"query": query, "variables": {"id": id}}).to_string().into_bytes()).await;
+        assert_eq!(body["errors"][0]["extensions"]["canonicalCode"].as_str(), expected, "{body}");
+    }
     let (_, body) = send(json!({"query": "{ nope }"}).to_string().into_bytes()).await;
     assert_eq!(body["errors"][0]["extensions"]["canonicalCode"], "INVALID_ARGUMENT", "{body}");
     let mut huge = json!({"query": "{ user(id: 42) { name } }"}).to_string().into_bytes();
