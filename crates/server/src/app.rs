@@ -9,7 +9,6 @@ use std::time::Duration;
 use playground_domain::Playground;
 use poem::endpoint::BoxEndpoint;
 use poem::listener::TcpAcceptor;
-use poem::middleware::AddData;
 use poem::{get, EndpointExt, Response, Route};
 
 use crate::config::Settings;
@@ -47,11 +46,10 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
                 .data(Arc::new(graphql::QueryCache::default())),
         )
         .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
-        .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)))
-        .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config))
+        .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)).data(gate.clone()))
+        .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
-        .with(AddData::new(gate.clone()))
         .catch_all_error(rest::catch_all);
     let http: BoxEndpoint<'static, Response> = http.boxed();
     let grpc = grpc::routes(gate, limits.max_body_bytes).await?;
