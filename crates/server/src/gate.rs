@@ -103,4 +103,27 @@ impl Gate {
         self.rate_limits.spend(session)?;
         run(&self.playground, &session.caller)
     }
+
+    /// Runs one of several operations that one request on the wire asks for (the fields of a
+    /// GraphQL query): each checks its scope, but the request spends one call of the budget.
+    pub fn call_within<T>(
+        &self,
+        request: &RequestBudget,
+        credentials: &Credentials,
+        operation: Operation,
+        run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        let session = self.session(credentials)?;
+        session.caller.require(operation.scope())?;
+        if !request.spent.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            self.rate_limits.spend(&session)?;
+        }
+        run(&self.playground, &session.caller)
+    }
+}
+
+/// Whether one request has spent its call of the rate budget yet.
+#[derive(Debug, Default)]
+pub struct RequestBudget {
+    spent: std::sync::atomic::AtomicBool,
 }

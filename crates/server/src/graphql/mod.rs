@@ -2,6 +2,8 @@
 //! POST. The engine is async-graphql; credentials ride in the request data to the one gate.
 
 mod error;
+mod orders;
+mod products;
 mod users;
 
 use std::collections::HashMap;
@@ -18,13 +20,13 @@ use time::OffsetDateTime;
 
 use crate::body::{read_limited, BodyError};
 use crate::credentials::Credentials;
-use crate::gate::Gate;
+use crate::gate::{Gate, RequestBudget};
 
 #[derive(MergedObject, Default)]
-pub struct Query(users::UserQuery);
+pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation);
+pub struct Mutation(users::UserMutation, orders::OrderMutation);
 
 pub type PlaygroundSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -108,7 +110,8 @@ fn call<T>(
 ) -> async_graphql::Result<T> {
     let gate = ctx.data_unchecked::<Arc<Gate>>();
     let credentials = ctx.data_unchecked::<Credentials>();
-    gate.call(credentials, operation, run).map_err(error::graphql_error)
+    let budget = ctx.data_unchecked::<RequestBudget>();
+    gate.call_within(budget, credentials, operation, run).map_err(error::graphql_error)
 }
 
 fn parse_id(id: &ID) -> Result<u64, DomainError> {
@@ -167,7 +170,7 @@ pub async fn endpoint(
         Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
     };
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
-    let mut response = cache.execute(&schemas, gql_request.data(credentials)).await;
+    let mut response = cache.execute(&schemas, gql_request.data(credentials).data(RequestBudget::default())).await;
     error::tag_engine_errors(&mut response);
     json_response(StatusCode::OK, &response)
 }

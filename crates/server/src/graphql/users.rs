@@ -1,14 +1,18 @@
 //! The user part of the graph: `users`, `user(id)` and the user mutations.
 
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject, ID};
 use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 
+use super::orders::{Order, OrderStatus};
 use super::{call, parse_id, PageInfo};
 
 /// A person who places orders.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct User {
     pub id: ID,
+    #[graphql(skip)]
+    pub user_id: u64,
     pub name: String,
     pub email: String,
     /// RFC 3339.
@@ -17,7 +21,20 @@ pub struct User {
 
 impl From<playground_domain::User> for User {
     fn from(playground_domain::User { id, name, email, created_at }: playground_domain::User) -> Self {
-        User { id: ID(id.to_string()), name, email, created_at: super::rfc3339(created_at) }
+        User { id: ID(id.to_string()), user_id: id, name, email, created_at: super::rfc3339(created_at) }
+    }
+}
+
+#[ComplexObject]
+impl User {
+    /// The user's orders, optionally of one status, oldest first (listUserOrders).
+    async fn orders(&self, ctx: &Context<'_>, status: Option<OrderStatus>) -> Result<Vec<Order>> {
+        let id = self.user_id;
+        let orders = call(ctx, Operation::ListUserOrders, |pg, caller| {
+            let mut by_user = pg.orders_of_users(caller, &[id], status.map(Into::into));
+            by_user.remove(&id).unwrap_or_else(|| Ok(Vec::new()))
+        })?;
+        Ok(orders.into_iter().map(Order::from).collect())
     }
 }
 

@@ -5,6 +5,8 @@
 mod error;
 
 pub use error::restate_oversized_message;
+mod orders;
+mod products;
 mod users;
 
 use std::net::IpAddr;
@@ -30,13 +32,25 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 #[derive(Debug, Clone, Copy)]
 pub struct PeerIp(pub IpAddr);
 
+/// The same bounds and compression for every generated service.
+macro_rules! configured {
+    ($server:expr, $max:expr) => {
+        $server
+            .max_decoding_message_size($max)
+            .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
+            .send_compressed(tonic::codec::CompressionEncoding::Gzip)
+    };
+}
+
 /// Every gRPC service of the playground, ready to be dispatched to.
 pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result<Routes> {
+    use pb::order_service_server::OrderServiceServer;
+    use pb::product_service_server::ProductServiceServer;
     use pb::user_service_server::UserServiceServer;
-    let users = UserServiceServer::new(users::UserApi { gate })
-        .max_decoding_message_size(max_message_bytes)
-        .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
-        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    let users = configured!(UserServiceServer::new(users::UserApi { gate: gate.clone() }), max_message_bytes);
+    let products =
+        configured!(ProductServiceServer::new(products::ProductApi { gate: gate.clone() }), max_message_bytes);
+    let orders = configured!(OrderServiceServer::new(orders::OrderApi { gate }), max_message_bytes);
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
@@ -45,7 +59,11 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter.set_serving::<UserServiceServer<users::UserApi>>().await;
+    health_reporter.set_serving::<ProductServiceServer<products::ProductApi>>().await;
+    health_reporter.set_serving::<OrderServiceServer<orders::OrderApi>>().await;
     Ok(Routes::new(users)
+        .add_service(products)
+        .add_service(orders)
         .add_service(health)
         .add_service(reflection.build_v1()?)
         .add_service(reflection_v1alpha.build_v1alpha()?))

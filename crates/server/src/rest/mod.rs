@@ -2,6 +2,9 @@
 //! generated from the same code that serves the requests (poem-openapi), so they cannot disagree.
 
 mod error;
+mod events;
+mod orders;
+mod products;
 mod users;
 
 use std::sync::Arc;
@@ -18,16 +21,53 @@ use crate::gate::Gate;
 enum Tag {
     /// People who place orders
     Users,
+    /// The catalogue
+    Products,
+    /// Orders, their status machine and their stock
+    Orders,
+    /// Every change, by polling
+    Events,
 }
 
-/// The REST face: every handler decodes, calls the gate, and encodes.
-pub struct RestApi {
+/// The REST face, one group of resources each: every handler decodes, calls the gate, encodes.
+pub struct UsersApi {
     gate: Arc<Gate>,
+}
+
+pub struct ProductsApi {
+    gate: Arc<Gate>,
+}
+
+pub struct OrdersApi {
+    gate: Arc<Gate>,
+}
+
+pub struct EventsApi {
+    gate: Arc<Gate>,
+}
+
+type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi);
+
+/// Every REST operation answers its own type or a problem.
+type Answer<T> = Result<T, error::Problem>;
+
+/// Delete operations answer 204 with no body.
+#[derive(poem_openapi::ApiResponse)]
+pub enum Deleted {
+    /// Gone.
+    #[oai(status = 204)]
+    NoContent,
 }
 
 /// The REST API and its OpenAPI document, ready to mount at `/`.
 pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()> {
-    OpenApiService::new(RestApi { gate }, "api-playground REST API", env!("CARGO_PKG_VERSION"))
+    let api = (
+        UsersApi { gate: gate.clone() },
+        ProductsApi { gate: gate.clone() },
+        OrdersApi { gate: gate.clone() },
+        EventsApi { gate },
+    );
+    OpenApiService::new(api, "api-playground REST API", env!("CARGO_PKG_VERSION"))
         .description(
             "The REST face of api-playground: the same operations and data as its GraphQL, gRPC, \
              WebSocket (JSON-RPC) and SOAP faces on the same port. Send `X-API-Key: demo-read-key` \

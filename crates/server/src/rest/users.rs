@@ -7,8 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
-use super::error::Problem;
-use super::{credentials, RestApi};
+use super::{credentials, Answer, Deleted, UsersApi};
 
 /// A person who places orders.
 #[derive(Debug, Object)]
@@ -51,22 +50,14 @@ pub struct UpdateUser {
 }
 
 #[derive(ApiResponse)]
-pub enum Created {
+pub enum CreatedUser {
     /// The new user; `Location` is its URL.
     #[oai(status = 201)]
     Created(Json<User>, #[oai(header = "Location")] String),
 }
 
-#[derive(ApiResponse)]
-pub enum Deleted {
-    #[oai(status = 204)]
-    NoContent,
-}
-
-type Answer<T> = Result<T, Problem>;
-
 #[OpenApi(prefix_path = "/users", tag = "super::Tag::Users")]
-impl RestApi {
+impl UsersApi {
     /// List users (listUsers)
     #[oai(path = "/", method = "get")]
     async fn list_users(
@@ -93,12 +84,12 @@ impl RestApi {
 
     /// Create a user (createUser)
     #[oai(path = "/", method = "post")]
-    async fn create_user(&self, request: &Request, body: Json<CreateUser>) -> Answer<Created> {
+    async fn create_user(&self, request: &Request, body: Json<CreateUser>) -> Answer<CreatedUser> {
         let user = self.gate.call(&credentials(request), Operation::CreateUser, |pg, caller| {
             pg.create_user(caller, NewUser::parse(&body.name, &body.email)?)
         })?;
         let location = format!("/api/v1/users/{}", user.id);
-        Ok(Created::Created(Json(user.into()), location))
+        Ok(CreatedUser::Created(Json(user.into()), location))
     }
 
     /// Change a user's name or email (updateUser)

@@ -3,7 +3,10 @@
 //! version, with the WSDL at `GET /soap?wsdl`.
 
 mod envelope;
+mod events;
 mod fault;
+mod orders;
+mod products;
 mod users;
 mod wsdl;
 mod xml;
@@ -102,6 +105,14 @@ fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
         "CreateUser" => (&["Name", "Email"], users::create),
         "UpdateUser" => (&["Id", "Name", "Email"], users::update),
         "DeleteUser" => (&["Id"], users::delete),
+        "ListProducts" => (&["Limit", "Cursor"], products::list),
+        "GetProduct" => (&["Id"], products::get),
+        "ListUserOrders" => (&["UserId", "Status", "Limit", "Cursor"], orders::list_by_user),
+        "GetOrder" => (&["Id"], orders::get),
+        "CreateOrder" => (&["UserId", "Items"], orders::create),
+        "UpdateOrderStatus" => (&["Id", "Status"], orders::update_status),
+        "DeleteOrder" => (&["Id"], orders::delete),
+        "GetEvents" => (&["After", "Limit"], events::get),
         other => {
             return Err(DomainError::invalid(
                 other,

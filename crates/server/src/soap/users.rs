@@ -7,7 +7,7 @@ use super::envelope::Element;
 use super::xml::element;
 use super::{optional_text, optional_u32, required_text, required_u64, Call};
 
-fn write_user(out: &mut String, user: &User) {
+pub fn write_user(out: &mut String, user: &User) {
     out.push_str("<User>");
     element(out, "Id", &user.id.to_string());
     element(out, "Name", &user.name);

@@ -22,10 +22,48 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         r#"<xs:element name="User" type="tns:User"/>"#,
     ),
     ("DeleteUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
+    (
+        "ListProducts",
+        r#"<xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="Products"><xs:complexType><xs:sequence><xs:element name="Product" type="tns:Product" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
+    ),
+    (
+        "GetProduct",
+        r#"<xs:element name="Id" type="xs:unsignedLong"/>"#,
+        r#"<xs:element name="Product" type="tns:Product"/>"#,
+    ),
+    (
+        "ListUserOrders",
+        r#"<xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Status" type="tns:OrderStatus" minOccurs="0"/><xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="Orders"><xs:complexType><xs:sequence><xs:element name="Order" type="tns:Order" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
+    ),
+    ("GetOrder", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, r#"<xs:element name="Order" type="tns:Order"/>"#),
+    (
+        "CreateOrder",
+        r#"<xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Items"><xs:complexType><xs:sequence><xs:element name="Item" type="tns:NewOrderItem" maxOccurs="50"/></xs:sequence></xs:complexType></xs:element>"#,
+        r#"<xs:element name="Order" type="tns:Order"/>"#,
+    ),
+    (
+        "UpdateOrderStatus",
+        r#"<xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Status" type="tns:OrderStatus"/>"#,
+        r#"<xs:element name="Order" type="tns:Order"/>"#,
+    ),
+    ("DeleteOrder", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
+    (
+        "GetEvents",
+        r#"<xs:element name="After" type="xs:unsignedLong" minOccurs="0"/><xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/>"#,
+        r#"<xs:element name="Events"><xs:complexType><xs:sequence><xs:element name="Event" type="tns:Event" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextAfter" type="xs:unsignedLong"/><xs:element name="Gap" type="xs:boolean"/>"#,
+    ),
 ];
 
 const TYPES: &str = r#"<xs:complexType name="User"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/><xs:element name="CreatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
-      <xs:element name="Error"><xs:complexType><xs:sequence><xs:element name="Code" type="xs:string"/><xs:element name="Message" type="xs:string"/><xs:element name="Field" type="xs:string" minOccurs="0"/><xs:element name="RetryAfter" type="xs:unsignedInt" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>"#;
+      <xs:element name="Error"><xs:complexType><xs:sequence><xs:element name="Code" type="xs:string"/><xs:element name="Message" type="xs:string"/><xs:element name="Field" type="xs:string" minOccurs="0"/><xs:element name="RetryAfter" type="xs:unsignedInt" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>
+      <xs:complexType name="Product"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Sku" type="xs:string"/><xs:element name="Name" type="xs:string"/><xs:element name="PriceCents" type="xs:long"/><xs:element name="Currency" type="xs:string"/><xs:element name="Stock" type="xs:unsignedInt"/></xs:sequence></xs:complexType>
+      <xs:simpleType name="OrderStatus"><xs:restriction base="xs:string"><xs:enumeration value="pending"/><xs:enumeration value="paid"/><xs:enumeration value="shipped"/><xs:enumeration value="delivered"/><xs:enumeration value="cancelled"/></xs:restriction></xs:simpleType>
+      <xs:complexType name="OrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity" type="xs:unsignedInt"/><xs:element name="UnitPriceCents" type="xs:long"/></xs:sequence></xs:complexType>
+      <xs:complexType name="NewOrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity" type="xs:unsignedInt"/></xs:sequence></xs:complexType>
+      <xs:complexType name="Order"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Items"><xs:complexType><xs:sequence><xs:element name="Item" type="tns:OrderItem" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="TotalCents" type="xs:long"/><xs:element name="Currency" type="xs:string"/><xs:element name="Status" type="tns:OrderStatus"/><xs:element name="CreatedAt" type="xs:dateTime"/><xs:element name="UpdatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
+      <xs:complexType name="Event"><xs:sequence><xs:element name="Seq" type="xs:unsignedLong"/><xs:element name="Type" type="xs:string"/><xs:element name="OccurredAt" type="xs:dateTime"/><xs:choice><xs:element name="User" type="tns:User"/><xs:element name="Order" type="tns:Order"/></xs:choice></xs:sequence></xs:complexType>"#;
 
 fn binding(name: &str, soap_ns_prefix: &str) -> String {
     let mut out = format!(

@@ -3,6 +3,8 @@
 //! accepted then closed with 1008 and the reason, because browsers cannot read a refused upgrade.
 
 mod error;
+mod orders;
+mod products;
 mod rpc;
 mod users;
 

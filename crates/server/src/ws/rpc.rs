@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use super::error::{envelope_error, rpc_error, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
-use super::users;
+use super::{orders, products, users};
 use crate::credentials::{Credentials, Session};
 use crate::gate::Gate;
 
@@ -34,6 +34,11 @@ impl Call<'_> {
             Err(why) => Err(why.clone()),
         }
     }
+}
+
+/// A result as the same camelCase JSON REST answers with.
+pub fn to_json<T: serde::Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// Decodes named params (absent params are an empty object), naming what is wrong.
@@ -75,6 +80,13 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Val
         "users.create" => users::create(call, raw),
         "users.update" => users::update(call, raw),
         "users.delete" => users::delete(call, raw),
+        "products.list" => products::list(call, raw),
+        "products.get" => products::get(call, raw),
+        "orders.listByUser" => orders::list_by_user(call, raw),
+        "orders.get" => orders::get(call, raw),
+        "orders.create" => orders::create(call, raw),
+        "orders.updateStatus" => orders::update_status(call, raw),
+        "orders.delete" => orders::delete(call, raw),
         _ => return Err(envelope_error(METHOD_NOT_FOUND, format!("method {method:?} not found"))),
     };
     result.map_err(rpc_error)

@@ -4,7 +4,7 @@ use playground_domain::{DomainError, NewUser, Operation, PageRequest, UserPatch}
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::rpc::{params, Call};
+use super::rpc::{params, to_json, Call};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,10 +34,6 @@ struct UpdateParams {
     email: Option<String>,
 }
 
-fn json<T: serde::Serialize>(value: T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
 pub fn list(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let ListParams { limit, cursor } = params(raw)?;
     let page = call.run(Operation::ListUsers, |pg, caller| {
@@ -48,12 +44,12 @@ pub fn list(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
 
 pub fn get(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let IdParams { id } = params(raw)?;
-    call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map(json)
+    call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map(to_json)
 }
 
 pub fn create(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     let CreateParams { name, email } = params(raw)?;
-    call.run(Operation::CreateUser, |pg, caller| pg.create_user(caller, NewUser::parse(&name, &email)?)).map(json)
+    call.run(Operation::CreateUser, |pg, caller| pg.create_user(caller, NewUser::parse(&name, &email)?)).map(to_json)
 }
 
 pub fn update(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
@@ -61,7 +57,7 @@ pub fn update(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     call.run(Operation::UpdateUser, |pg, caller| {
         pg.update_user(caller, id, UserPatch::parse(name.as_deref(), email.as_deref())?)
     })
-    .map(json)
+    .map(to_json)
 }
 
 pub fn delete(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use api_playground::config::{ServeArgs, Settings};
 use api_playground::pb;
+use api_playground::pb::order_service_client::OrderServiceClient;
+use api_playground::pb::product_service_client::ProductServiceClient;
 use api_playground::pb::user_service_client::UserServiceClient;
 use futures_util::{SinkExt, StreamExt};
 use quick_xml::events::Event;
@@ -91,11 +93,52 @@ impl Key {
 /// The user operations, with their arguments.
 #[derive(Debug, Clone)]
 pub enum Call {
-    ListUsers { limit: Option<u32>, cursor: Option<String> },
-    GetUser { id: u64 },
-    CreateUser { name: String, email: String },
-    UpdateUser { id: u64, name: Option<String>, email: Option<String> },
-    DeleteUser { id: u64 },
+    ListUsers {
+        limit: Option<u32>,
+        cursor: Option<String>,
+    },
+    GetUser {
+        id: u64,
+    },
+    CreateUser {
+        name: String,
+        email: String,
+    },
+    UpdateUser {
+        id: u64,
+        name: Option<String>,
+        email: Option<String>,
+    },
+    DeleteUser {
+        id: u64,
+    },
+    ListProducts {
+        limit: Option<u32>,
+        cursor: Option<String>,
+    },
+    GetProduct {
+        id: u64,
+    },
+    /// Lists every order of the user (the tests keep to users with under 20 orders, since
+    /// GraphQL's `User.orders` is not paginated).
+    ListUserOrders {
+        user_id: u64,
+        status: Option<&'static str>,
+    },
+    GetOrder {
+        id: u64,
+    },
+    CreateOrder {
+        user_id: u64,
+        items: Vec<(u64, u32)>,
+    },
+    UpdateOrderStatus {
+        id: u64,
+        status: &'static str,
+    },
+    DeleteOrder {
+        id: u64,
+    },
 }
 
 /// What came back, in one form for every protocol: users as REST JSON, lists as
@@ -141,6 +184,32 @@ impl TestApp {
                 self.http.patch(url(&format!("/users/{id}"))).json(&body)
             }
             Call::DeleteUser { id } => self.http.delete(url(&format!("/users/{id}"))),
+            Call::ListProducts { limit, cursor } => {
+                let mut query = vec![];
+                if let Some(limit) = limit {
+                    query.push(("limit", limit.to_string()));
+                }
+                if let Some(cursor) = cursor {
+                    query.push(("cursor", cursor.clone()));
+                }
+                self.http.get(url("/products")).query(&query)
+            }
+            Call::GetProduct { id } => self.http.get(url(&format!("/products/{id}"))),
+            Call::ListUserOrders { user_id, status } => {
+                let mut query = vec![("limit", "100".to_owned())];
+                if let Some(status) = status {
+                    query.push(("status", (*status).to_owned()));
+                }
+                self.http.get(url(&format!("/users/{user_id}/orders"))).query(&query)
+            }
+            Call::GetOrder { id } => self.http.get(url(&format!("/orders/{id}"))),
+            Call::CreateOrder { user_id, items } => self.http.post(url(&format!("/users/{user_id}/orders"))).json(&json!({
+                "items": items.iter().map(|(product_id, quantity)| json!({"productId": product_id, "quantity": quantity})).collect::<Vec<_>>()
+            })),
+            Call::UpdateOrderStatus { id, status } => {
+                self.http.patch(url(&format!("/orders/{id}"))).json(&json!({"status": status}))
+            }
+            Call::DeleteOrder { id } => self.http.delete(url(&format!("/orders/{id}"))),
         };
         let request = match key.value() {
             Some(value) => request.header("x-api-key", value),
@@ -164,6 +233,8 @@ impl TestApp {
 
     async fn graphql(&self, key: Key, call: &Call) -> Outcome {
         const USER: &str = "id name email createdAt";
+        const PRODUCT: &str = "id sku name priceCents currency stock";
+        const ORDER: &str = "id user { id } items { product { id } quantity unitPriceCents } totalCents currency status createdAt updatedAt";
         let (query, variables, field) = match call {
             Call::ListUsers { limit, cursor } => (
                 format!("query($first: Int, $after: String) {{ users(first: $first, after: $after) {{ edges {{ node {{ {USER} }} }} pageInfo {{ endCursor hasNextPage }} }} }}"),
@@ -182,6 +253,29 @@ impl TestApp {
                 "updateUser",
             ),
             Call::DeleteUser { id } => ("mutation($id: ID!) { deleteUser(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteUser"),
+            Call::ListProducts { limit, cursor } => (
+                format!("query($first: Int, $after: String) {{ products(first: $first, after: $after) {{ edges {{ node {{ {PRODUCT} }} }} pageInfo {{ endCursor hasNextPage }} }} }}"),
+                json!({"first": limit, "after": cursor}),
+                "products",
+            ),
+            Call::GetProduct { id } => (format!("query($id: ID!) {{ product(id: $id) {{ {PRODUCT} }} }}"), json!({"id": id.to_string()}), "product"),
+            Call::ListUserOrders { user_id, status } => (
+                format!("query($id: ID!, $status: OrderStatus) {{ user(id: $id) {{ orders(status: $status) {{ {ORDER} }} }} }}"),
+                json!({"id": user_id.to_string(), "status": status.map(str::to_uppercase)}),
+                "user",
+            ),
+            Call::GetOrder { id } => (format!("query($id: ID!) {{ order(id: $id) {{ {ORDER} }} }}"), json!({"id": id.to_string()}), "order"),
+            Call::CreateOrder { user_id, items } => (
+                format!("mutation($input: CreateOrderInput!) {{ createOrder(input: $input) {{ {ORDER} }} }}"),
+                json!({"input": {"userId": user_id.to_string(), "items": items.iter().map(|(p, q)| json!({"productId": p.to_string(), "quantity": q})).collect::<Vec<_>>()}}),
+                "createOrder",
+            ),
+            Call::UpdateOrderStatus { id, status } => (
+                format!("mutation($id: ID!, $status: OrderStatus!) {{ updateOrderStatus(id: $id, status: $status) {{ {ORDER} }} }}"),
+                json!({"id": id.to_string(), "status": status.to_uppercase()}),
+                "updateOrderStatus",
+            ),
+            Call::DeleteOrder { id } => ("mutation($id: ID!) { deleteOrder(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteOrder"),
         };
         let mut request =
             self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
@@ -199,18 +293,30 @@ impl TestApp {
                 "items": data["edges"].as_array().expect("edges").iter().map(|edge| graphql_user(&edge["node"])).collect::<Vec<_>>(),
                 "nextCursor": if data["pageInfo"]["hasNextPage"] == json!(true) { data["pageInfo"]["endCursor"].clone() } else { Value::Null },
             }),
-            Call::DeleteUser { .. } => {
+            Call::DeleteUser { .. } | Call::DeleteOrder { .. } => {
                 assert_eq!(data, json!(true));
                 Value::Null
             }
-            _ => graphql_user(&data),
+            Call::ListProducts { .. } => json!({
+                "items": data["edges"].as_array().expect("edges").iter().map(|edge| graphql_product(&edge["node"])).collect::<Vec<_>>(),
+                "nextCursor": if data["pageInfo"]["hasNextPage"] == json!(true) { data["pageInfo"]["endCursor"].clone() } else { Value::Null },
+            }),
+            Call::GetProduct { .. } => graphql_product(&data),
+            Call::ListUserOrders { .. } => json!({
+                "items": data["orders"].as_array().expect("orders").iter().map(graphql_order).collect::<Vec<_>>(),
+                "nextCursor": Value::Null,
+            }),
+            Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => graphql_order(&data),
+            Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => graphql_user(&data),
         })
     }
 
     async fn grpc(&self, key: Key, call: &Call) -> Outcome {
         let channel =
             tonic::transport::Endpoint::from_shared(self.base.clone()).expect("url").connect().await.expect("h2c");
-        let mut client = UserServiceClient::new(channel);
+        let mut client = UserServiceClient::new(channel.clone());
+        let mut products = ProductServiceClient::new(channel.clone());
+        let mut orders = OrderServiceClient::new(channel);
         fn request<T>(key: Key, message: T) -> tonic::Request<T> {
             let mut request = tonic::Request::new(message);
             if let Some(value) = key.value() {
@@ -268,6 +374,74 @@ impl TestApp {
             Call::DeleteUser { id } => {
                 client.delete_user(request(key, pb::DeleteUserRequest { id: *id })).await.map(|_| Value::Null)
             }
+            Call::ListProducts { limit, cursor } => products
+                .list_products(request(
+                    key,
+                    pb::ListProductsRequest {
+                        page_size: limit.map_or(0, |l| l as i32),
+                        page_token: cursor.clone().unwrap_or_default(),
+                    },
+                ))
+                .await
+                .map(|r| {
+                    let r = r.into_inner();
+                    json!({
+                        "items": r.products.iter().map(grpc_product).collect::<Vec<_>>(),
+                        "nextCursor": if r.next_page_token.is_empty() { Value::Null } else { json!(r.next_page_token) },
+                    })
+                }),
+            Call::GetProduct { id } => products
+                .get_product(request(key, pb::GetProductRequest { id: *id }))
+                .await
+                .map(|r| grpc_product(r.get_ref().product.as_ref().expect("product"))),
+            Call::ListUserOrders { user_id, status } => orders
+                .list_user_orders(request(
+                    key,
+                    pb::ListUserOrdersRequest {
+                        user_id: *user_id,
+                        status: status.map_or(0, proto_status),
+                        page_size: 100,
+                        page_token: String::new(),
+                    },
+                ))
+                .await
+                .map(|r| {
+                    let r = r.into_inner();
+                    json!({
+                        "items": r.orders.iter().map(grpc_order).collect::<Vec<_>>(),
+                        "nextCursor": if r.next_page_token.is_empty() { Value::Null } else { json!(r.next_page_token) },
+                    })
+                }),
+            Call::GetOrder { id } => orders
+                .get_order(request(key, pb::GetOrderRequest { id: *id }))
+                .await
+                .map(|r| grpc_order(r.get_ref().order.as_ref().expect("order"))),
+            Call::CreateOrder { user_id, items } => orders
+                .create_order(request(
+                    key,
+                    pb::CreateOrderRequest {
+                        user_id: *user_id,
+                        items: items
+                            .iter()
+                            .map(|(product_id, quantity)| pb::NewOrderItem {
+                                product_id: *product_id,
+                                quantity: *quantity,
+                            })
+                            .collect(),
+                    },
+                ))
+                .await
+                .map(|r| grpc_order(r.get_ref().order.as_ref().expect("order"))),
+            Call::UpdateOrderStatus { id, status } => orders
+                .update_order_status(request(
+                    key,
+                    pb::UpdateOrderStatusRequest { id: *id, status: proto_status(status) },
+                ))
+                .await
+                .map(|r| grpc_order(r.get_ref().order.as_ref().expect("order"))),
+            Call::DeleteOrder { id } => {
+                orders.delete_order(request(key, pb::DeleteOrderRequest { id: *id })).await.map(|_| Value::Null)
+            }
         };
         result.map_err(|status| {
             let info = status.get_details_error_info().unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
@@ -292,6 +466,18 @@ impl TestApp {
                 ("users.update", params)
             }
             Call::DeleteUser { id } => ("users.delete", json!({"id": id})),
+            Call::ListProducts { limit, cursor } => ("products.list", json!({"limit": limit, "cursor": cursor})),
+            Call::GetProduct { id } => ("products.get", json!({"id": id})),
+            Call::ListUserOrders { user_id, status } => {
+                ("orders.listByUser", json!({"userId": user_id, "status": status, "limit": 100}))
+            }
+            Call::GetOrder { id } => ("orders.get", json!({"id": id})),
+            Call::CreateOrder { user_id, items } => (
+                "orders.create",
+                json!({"userId": user_id, "items": items.iter().map(|(p, q)| json!({"productId": p, "quantity": q})).collect::<Vec<_>>()}),
+            ),
+            Call::UpdateOrderStatus { id, status } => ("orders.updateStatus", json!({"id": id, "status": status})),
+            Call::DeleteOrder { id } => ("orders.delete", json!({"id": id})),
         };
         let mut socket = self.ws_connect(key).await;
         let request = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
@@ -350,6 +536,50 @@ impl TestApp {
                 ),
             ),
             Call::DeleteUser { id } => ("DeleteUser", element("Id", &id.to_string())),
+            Call::ListProducts { limit, cursor } => (
+                "ListProducts",
+                format!(
+                    "{}{}",
+                    limit.map(|l| element("Limit", &l.to_string())).unwrap_or_default(),
+                    cursor.as_deref().map(|c| element("Cursor", c)).unwrap_or_default()
+                ),
+            ),
+            Call::GetProduct { id } => ("GetProduct", element("Id", &id.to_string())),
+            Call::ListUserOrders { user_id, status } => (
+                "ListUserOrders",
+                format!(
+                    "{}{}{}",
+                    element("UserId", &user_id.to_string()),
+                    status.map(|s| element("Status", s)).unwrap_or_default(),
+                    element("Limit", "100")
+                ),
+            ),
+            Call::GetOrder { id } => ("GetOrder", element("Id", &id.to_string())),
+            Call::CreateOrder { user_id, items } => (
+                "CreateOrder",
+                format!(
+                    "{}{}",
+                    element("UserId", &user_id.to_string()),
+                    element(
+                        "Items",
+                        &items
+                            .iter()
+                            .map(|(p, q)| element(
+                                "Item",
+                                &format!(
+                                    "{}{}",
+                                    element("ProductId", &p.to_string()),
+                                    element("Quantity", &q.to_string())
+                                )
+                            ))
+                            .collect::<String>()
+                    )
+                ),
+            ),
+            Call::UpdateOrderStatus { id, status } => {
+                ("UpdateOrderStatus", format!("{}{}", element("Id", &id.to_string()), element("Status", status)))
+            }
+            Call::DeleteOrder { id } => ("DeleteOrder", element("Id", &id.to_string())),
         };
         let envelope = format!(
             r#"<?xml version="1.0"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><p:{operation} xmlns:p="urn:api-playground:v1">{}</p:{operation}></env:Body></env:Envelope>"#,
@@ -383,10 +613,103 @@ impl TestApp {
                 };
                 json!({"items": users, "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null)})
             }
-            Call::DeleteUser { .. } => Value::Null,
-            _ => soap_user(&answer["User"]),
+            Call::DeleteUser { .. } | Call::DeleteOrder { .. } => Value::Null,
+            Call::ListProducts { .. } => json!({
+                "items": soap_list(&answer["Products"]["Product"]).iter().map(soap_product).collect::<Vec<_>>(),
+                "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
+            }),
+            Call::GetProduct { .. } => soap_product(&answer["Product"]),
+            Call::ListUserOrders { .. } => json!({
+                "items": soap_list(&answer["Orders"]["Order"]).iter().map(soap_order).collect::<Vec<_>>(),
+                "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
+            }),
+            Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => {
+                soap_order(&answer["Order"])
+            }
+            Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => soap_user(&answer["User"]),
         })
     }
+}
+
+/// A repeated XML element: none, one (an object) or many (an array).
+fn soap_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items.clone(),
+        Value::Null => vec![],
+        one => vec![one.clone()],
+    }
+}
+
+fn number(value: &Value) -> Value {
+    let text = value.as_str().unwrap_or_else(|| panic!("a number as text, got {value}"));
+    text.parse::<i64>().map(Value::from).unwrap_or_else(|_| panic!("{text:?} is not a number"))
+}
+
+fn graphql_product(node: &Value) -> Value {
+    json!({
+        "id": number(&node["id"]), "sku": node["sku"], "name": node["name"], "priceCents": node["priceCents"],
+        "currency": node["currency"], "stock": node["stock"],
+    })
+}
+
+fn graphql_order(node: &Value) -> Value {
+    json!({
+        "id": number(&node["id"]), "userId": number(&node["user"]["id"]),
+        "items": node["items"].as_array().expect("items").iter().map(|item| json!({
+            "productId": number(&item["product"]["id"]), "quantity": item["quantity"], "unitPriceCents": item["unitPriceCents"],
+        })).collect::<Vec<_>>(),
+        "totalCents": node["totalCents"], "currency": node["currency"],
+        "status": node["status"].as_str().expect("status").to_lowercase(),
+        "createdAt": node["createdAt"], "updatedAt": node["updatedAt"],
+    })
+}
+
+fn rfc3339(at: &Option<prost_types::Timestamp>) -> String {
+    let at = at.as_ref().expect("a timestamp");
+    let at = time::OffsetDateTime::from_unix_timestamp(at.seconds).expect("timestamp");
+    at.format(&time::format_description::well_known::Rfc3339).expect("rfc3339")
+}
+
+fn proto_status(status: &str) -> i32 {
+    pb::OrderStatus::from_str_name(&format!("ORDER_STATUS_{}", status.to_uppercase())).expect("a status") as i32
+}
+
+fn grpc_product(product: &pb::Product) -> Value {
+    json!({
+        "id": product.id, "sku": product.sku, "name": product.name, "priceCents": product.price_cents,
+        "currency": product.currency, "stock": product.stock,
+    })
+}
+
+fn grpc_order(order: &pb::Order) -> Value {
+    let status = pb::OrderStatus::try_from(order.status).expect("a known status").as_str_name();
+    json!({
+        "id": order.id, "userId": order.user_id,
+        "items": order.items.iter().map(|item| json!({
+            "productId": item.product_id, "quantity": item.quantity, "unitPriceCents": item.unit_price_cents,
+        })).collect::<Vec<_>>(),
+        "totalCents": order.total_cents, "currency": order.currency,
+        "status": status.trim_start_matches("ORDER_STATUS_").to_lowercase(),
+        "createdAt": rfc3339(&order.created_at), "updatedAt": rfc3339(&order.updated_at),
+    })
+}
+
+fn soap_product(product: &Value) -> Value {
+    json!({
+        "id": number(&product["Id"]), "sku": product["Sku"], "name": product["Name"], "priceCents": number(&product["PriceCents"]),
+        "currency": product["Currency"], "stock": number(&product["Stock"]),
+    })
+}
+
+fn soap_order(order: &Value) -> Value {
+    json!({
+        "id": number(&order["Id"]), "userId": number(&order["UserId"]),
+        "items": soap_list(&order["Items"]["Item"]).iter().map(|item| json!({
+            "productId": number(&item["ProductId"]), "quantity": number(&item["Quantity"]), "unitPriceCents": number(&item["UnitPriceCents"]),
+        })).collect::<Vec<_>>(),
+        "totalCents": number(&order["TotalCents"]), "currency": order["Currency"], "status": order["Status"],
+        "createdAt": order["CreatedAt"], "updatedAt": order["UpdatedAt"],
+    })
 }
 
 fn graphql_user(node: &Value) -> Value {

@@ -164,3 +164,185 @@ async fn no_auth_opens_every_operation_but_still_checks_keys_that_are_sent() {
         assert_eq!(wrong, Err("UNAUTHENTICATED".to_owned()), "{protocol:?}");
     }
 }
+
+#[tokio::test]
+async fn products_and_orders_read_the_same_on_every_protocol() {
+    let app = spawn_app().await;
+    let reads = [
+        Call::GetProduct { id: 1 },
+        Call::GetProduct { id: 4 },
+        Call::ListProducts { limit: Some(5), cursor: None },
+        Call::GetOrder { id: 10 },
+        Call::GetOrder { id: 7 },
+        Call::ListUserOrders { user_id: 3, status: None },
+        Call::ListUserOrders { user_id: 42, status: Some("paid") },
+        Call::ListUserOrders { user_id: 2, status: None },
+    ];
+    for call in &reads {
+        let expected = app.call(Protocol::Rest, Key::Read, call).await.unwrap_or_else(|e| panic!("REST {call:?}: {e}"));
+        for protocol in PROTOCOLS {
+            assert_eq!(app.call(protocol, Key::Read, call).await.as_ref(), Ok(&expected), "{protocol:?} {call:?}");
+        }
+    }
+    let paid = app.call(Protocol::Grpc, Key::Read, &Call::ListUserOrders { user_id: 42, status: Some("paid") }).await;
+    let paid = paid.expect("orders");
+    assert!(paid["items"].as_array().expect("items").iter().all(|order| order["status"] == "paid"));
+    let eur = app.call(Protocol::Soap, Key::Read, &Call::GetProduct { id: 4 }).await.expect("product 4");
+    assert_eq!(eur["currency"], "EUR");
+}
+
+#[tokio::test]
+async fn orders_take_and_give_back_stock_the_same_way_on_every_protocol() {
+    let app = spawn_app().await;
+    for writer in PROTOCOLS {
+        let before = (stock(&app, 1).await, stock(&app, 2).await);
+        let order = app
+            .call(writer, Key::Write, &Call::CreateOrder { user_id: 3, items: vec![(1, 2), (2, 1)] })
+            .await
+            .unwrap_or_else(|e| panic!("{writer:?} create: {e}"));
+        assert_eq!(order["status"], "pending");
+        assert_eq!(order["userId"], 3);
+        let id = order["id"].as_u64().expect("id");
+        assert_eq!(
+            (stock(&app, 1).await, stock(&app, 2).await),
+            (before.0 - 2, before.1 - 1),
+            "{writer:?} takes stock"
+        );
+        for reader in PROTOCOLS {
+            assert_eq!(
+                app.call(reader, Key::Read, &Call::GetOrder { id }).await.as_ref(),
+                Ok(&order),
+                "{writer:?} -> {reader:?}"
+            );
+        }
+        let paid = app.call(writer, Key::Write, &Call::UpdateOrderStatus { id, status: "paid" }).await.expect("pay");
+        assert_eq!(paid["status"], "paid");
+        for protocol in PROTOCOLS {
+            let illegal = app.call(protocol, Key::Write, &Call::UpdateOrderStatus { id, status: "delivered" }).await;
+            assert_eq!(illegal, Err("CONFLICT".to_owned()), "{protocol:?}: paid -> delivered");
+        }
+        let cancelled = app.call(writer, Key::Write, &Call::UpdateOrderStatus { id, status: "cancelled" }).await;
+        assert_eq!(cancelled.expect("cancel")["status"], "cancelled");
+        assert_eq!((stock(&app, 1).await, stock(&app, 2).await), before, "{writer:?} cancelling gives stock back");
+        assert_eq!(app.call(writer, Key::Write, &Call::DeleteOrder { id }).await, Ok(Value::Null));
+        for reader in PROTOCOLS {
+            assert_eq!(app.call(reader, Key::Read, &Call::GetOrder { id }).await, Err("NOT_FOUND".to_owned()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn order_and_product_errors_are_the_same_on_every_protocol() {
+    let app = spawn_app().await;
+    let cases: Vec<(Key, Call, &str)> = vec![
+        (Key::Read, Call::GetProduct { id: 999 }, "NOT_FOUND"),
+        (Key::Read, Call::GetOrder { id: 999_999 }, "NOT_FOUND"),
+        (Key::Read, Call::ListUserOrders { user_id: 999_999, status: None }, "NOT_FOUND"),
+        (Key::Read, Call::ListProducts { limit: Some(101), cursor: None }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::CreateOrder { user_id: 3, items: vec![(1, 1), (4, 1)] }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::CreateOrder { user_id: 3, items: vec![(1, 5000)] }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::CreateOrder { user_id: 3, items: vec![] }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::CreateOrder { user_id: 3, items: vec![(999, 1)] }, "INVALID_ARGUMENT"),
+        (Key::Write, Call::CreateOrder { user_id: 3, items: vec![(1, 1000)] }, "CONFLICT"),
+        (Key::Write, Call::CreateOrder { user_id: 999_999, items: vec![(1, 1)] }, "NOT_FOUND"),
+        (Key::Read, Call::CreateOrder { user_id: 3, items: vec![(1, 1)] }, "PERMISSION_DENIED"),
+        (Key::None, Call::CreateOrder { user_id: 3, items: vec![(1, 1)] }, "UNAUTHENTICATED"),
+        (Key::None, Call::GetProduct { id: 1 }, "UNAUTHENTICATED"),
+        (Key::Write, Call::UpdateOrderStatus { id: 999_999, status: "paid" }, "NOT_FOUND"),
+        (Key::Read, Call::UpdateOrderStatus { id: 10, status: "paid" }, "PERMISSION_DENIED"),
+        (Key::Write, Call::DeleteOrder { id: 999_999 }, "NOT_FOUND"),
+        (Key::Read, Call::DeleteOrder { id: 10 }, "PERMISSION_DENIED"),
+    ];
+    let product_1 = app.call(Protocol::Rest, Key::Read, &Call::GetProduct { id: 1 }).await.expect("product");
+    for (key, call, code) in &cases {
+        for protocol in PROTOCOLS {
+            assert_eq!(app.call(protocol, *key, call).await, Err((*code).to_owned()), "{protocol:?} {key:?} {call:?}");
+        }
+    }
+    let order = app.call(Protocol::Rest, Key::Write, &Call::CreateOrder { user_id: 3, items: vec![(1, 1)] }).await;
+    let id = order.expect("order")["id"].as_u64().expect("id");
+    for (status, code) in [("shipped", "CONFLICT"), ("delivered", "CONFLICT"), ("pending", "CONFLICT")] {
+        for protocol in PROTOCOLS {
+            let answer = app.call(protocol, Key::Write, &Call::UpdateOrderStatus { id, status }).await;
+            assert_eq!(answer, Err(code.to_owned()), "{protocol:?}: pending -> {status}");
+        }
+    }
+    app.call(Protocol::Rest, Key::Write, &Call::DeleteOrder { id }).await.expect("delete");
+    let after = app.call(Protocol::Rest, Key::Read, &Call::GetProduct { id: 1 }).await.expect("product");
+    assert_eq!(after, product_1, "refused orders changed nothing, and the deleted one gave its stock back");
+}
+
+#[tokio::test]
+async fn events_polled_over_rest_and_soap_are_the_same_changes() {
+    let app = spawn_app().await;
+    let user = app
+        .call(Protocol::Grpc, Key::Write, &Call::CreateUser { name: "Eve".into(), email: "eve@example.com".into() })
+        .await
+        .expect("user");
+    let user_id = user["id"].as_u64().expect("id");
+    let order = app.call(Protocol::WebSocket, Key::Write, &Call::CreateOrder { user_id, items: vec![(1, 1)] }).await;
+    let order_id = order.expect("order")["id"].as_u64().expect("id");
+    app.call(Protocol::Soap, Key::Write, &Call::UpdateOrderStatus { id: order_id, status: "paid" }).await.expect("pay");
+    app.call(Protocol::GraphQl, Key::Write, &Call::DeleteOrder { id: order_id }).await.expect("delete");
+    let rest: Value = app
+        .http
+        .get(format!("{}/api/v1/events?after=0", app.base))
+        .header("x-api-key", "demo-read-key")
+        .send()
+        .await
+        .expect("events")
+        .json()
+        .await
+        .expect("json");
+    let kinds: Vec<(u64, String)> = rest["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| (e["seq"].as_u64().expect("seq"), e["type"].as_str().expect("type").to_owned()))
+        .collect();
+    let types: Vec<&str> = kinds.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(types, ["user.created", "order.created", "order.status_changed", "order.deleted"]);
+    assert_eq!(rest["items"][2]["data"]["status"], "paid");
+    assert_eq!(rest["nextAfter"], kinds[3].0);
+    assert_eq!(rest["gap"], false);
+    let envelope = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetEvents xmlns="urn:api-playground:v1"><After>0</After></GetEvents></soap:Body></soap:Envelope>"#;
+    let text = app
+        .http
+        .post(format!("{}/soap", app.base))
+        .header("content-type", "text/xml")
+        .header("x-api-key", "demo-read-key")
+        .body(envelope)
+        .send()
+        .await
+        .expect("soap")
+        .text()
+        .await
+        .expect("text");
+    let soap = crate::helpers::xml_to_json(&text);
+    let events = soap["Envelope"]["Body"]["GetEventsResponse"]["Events"]["Event"].as_array().cloned().expect("events");
+    let soap_kinds: Vec<(u64, String)> = events
+        .iter()
+        .map(|e| {
+            (e["Seq"].as_str().expect("seq").parse().expect("number"), e["Type"].as_str().expect("type").to_owned())
+        })
+        .collect();
+    assert_eq!(soap_kinds, kinds, "{text}");
+    assert_eq!(events[0]["User"]["Email"], "eve@example.com");
+    assert_eq!(events[2]["Order"]["Status"], "paid");
+    let after_last: Value = app
+        .http
+        .get(format!("{}/api/v1/events?after={}", app.base, kinds[3].0))
+        .header("x-api-key", "demo-read-key")
+        .send()
+        .await
+        .expect("events")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(after_last["items"], json!([]));
+}
+
+async fn stock(app: &crate::helpers::TestApp, id: u64) -> u64 {
+    let product = app.call(Protocol::Rest, Key::Read, &Call::GetProduct { id }).await.expect("product");
+    product["stock"].as_u64().expect("stock")
+}

@@ -1,0 +1,102 @@
+//! Orders as SOAP calls: `ListUserOrders`, `GetOrder`, `CreateOrder`, `UpdateOrderStatus`,
+//! `DeleteOrder`. Status values are the REST ones (`pending`, `paid`, ...).
+
+use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, Order, OrderStatus, PageRequest};
+
+use super::envelope::Element;
+use super::xml::element;
+use super::{only_children, optional_text, optional_u32, required_text, required_u64, Call, NAMESPACE};
+
+pub fn write_order(out: &mut String, order: &Order) {
+    out.push_str("<Order>");
+    element(out, "Id", &order.id.to_string());
+    element(out, "UserId", &order.user_id.to_string());
+    out.push_str("<Items>");
+    for item in &order.items {
+        out.push_str("<Item>");
+        element(out, "ProductId", &item.product_id.to_string());
+        element(out, "Quantity", &item.quantity.to_string());
+        element(out, "UnitPriceCents", &item.unit_price_cents.to_string());
+        out.push_str("</Item>");
+    }
+    out.push_str("</Items>");
+    element(out, "TotalCents", &order.total_cents.to_string());
+    element(out, "Currency", order.currency.as_str());
+    element(out, "Status", order.status.as_str());
+    element(out, "CreatedAt", &super::xs_date_time(order.created_at));
+    element(out, "UpdatedAt", &super::xs_date_time(order.updated_at));
+    out.push_str("</Order>");
+}
+
+fn order_response(operation: &str, order: &Order) -> String {
+    let mut out = format!("<{operation}Response xmlns=\"{NAMESPACE}\">");
+    write_order(&mut out, order);
+    out.push_str(&format!("</{operation}Response>"));
+    out
+}
+
+pub fn list_by_user(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+    let user_id = required_u64(request, "UserId")?;
+    let status = optional_text(request, "Status").map(OrderStatus::parse).transpose()?;
+    let limit = optional_u32(request, "Limit")?;
+    let cursor = optional_text(request, "Cursor");
+    let page = call.run(Operation::ListUserOrders, |pg, caller| {
+        pg.list_user_orders(caller, user_id, status, PageRequest::parse(limit, cursor)?)
+    })?;
+    let mut out = format!("<ListUserOrdersResponse xmlns=\"{NAMESPACE}\"><Orders>");
+    for order in &page.items {
+        write_order(&mut out, order);
+    }
+    out.push_str("</Orders>");
+    if let Some(next) = &page.next_cursor {
+        element(&mut out, "NextCursor", next);
+    }
+    out.push_str("</ListUserOrdersResponse>");
+    Ok(out)
+}
+
+pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+    let id = required_u64(request, "Id")?;
+    let order = call.run(Operation::GetOrder, |pg, caller| pg.get_order(caller, id))?;
+    Ok(order_response("GetOrder", &order))
+}
+
+/// `<Items><Item><ProductId/><Quantity/></Item>...</Items>`
+fn items(request: &Element) -> Result<Vec<NewOrderItem>, DomainError> {
+    let items = request
+        .child("Items")
+        .ok_or_else(|| DomainError::invalid("Items", "element Items is missing from CreateOrder"))?;
+    only_children(items, &["Item"])?;
+    items
+        .children
+        .iter()
+        .map(|item| {
+            only_children(item, &["ProductId", "Quantity"])?;
+            let quantity = required_text(item, "Quantity")?;
+            let quantity = quantity.trim().parse().map_err(|_| {
+                DomainError::invalid("Quantity", format!("Quantity must be an unsigned integer, got {quantity:?}"))
+            })?;
+            Ok(NewOrderItem { product_id: required_u64(item, "ProductId")?, quantity })
+        })
+        .collect()
+}
+
+pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+    let user_id = required_u64(request, "UserId")?;
+    let new = NewOrder::parse(items(request)?)?;
+    let order = call.run(Operation::CreateOrder, |pg, caller| pg.create_order(caller, user_id, new))?;
+    Ok(order_response("CreateOrder", &order))
+}
+
+pub fn update_status(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+    let id = required_u64(request, "Id")?;
+    let status = OrderStatus::parse(required_text(request, "Status")?)?;
+    let order = call.run(Operation::UpdateOrderStatus, |pg, caller| pg.update_order_status(caller, id, status))?;
+    Ok(order_response("UpdateOrderStatus", &order))
+}
+
+pub fn delete(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+    let id = required_u64(request, "Id")?;
+    call.run(Operation::DeleteOrder, |pg, caller| pg.delete_order(caller, id))?;
+    Ok(format!("<DeleteOrderResponse xmlns=\"{NAMESPACE}\"/>"))
+}
