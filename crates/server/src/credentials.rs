@@ -17,6 +17,8 @@ pub struct Credentials {
     pub api_key: Option<String>,
     /// `Authorization: Bearer ...` (or the token of a `/ws` `auth` call).
     pub bearer: Option<String>,
+    /// A username and proof of the password (a SOAP WS-Security `UsernameToken`).
+    pub password: Option<PasswordCredential>,
     /// The peer, for the anonymous rate budget.
     pub peer: Option<IpAddr>,
 }
@@ -27,13 +29,36 @@ impl Credentials {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let api_key = header("x-api-key").or_else(|| query.and_then(|q| query_param(q, "api_key")));
         let bearer = header("authorization").as_deref().and_then(bearer_token);
-        Credentials { api_key, bearer, peer }
+        Credentials { api_key, bearer, password: None, peer }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.api_key.is_none() && self.bearer.is_none()
+        self.api_key.is_none() && self.bearer.is_none() && self.password.is_none()
     }
 }
+
+/// A username with the password itself, or with a digest that proves it without sending it.
+#[derive(Debug, Clone)]
+pub struct PasswordCredential {
+    pub username: String,
+    pub proof: PasswordProof,
+}
+
+#[derive(Debug, Clone)]
+pub enum PasswordProof {
+    Text(String),
+    /// WS-Security PasswordDigest: Base64(SHA-1(nonce + created + password)).
+    Digest {
+        digest: String,
+        nonce: Vec<u8>,
+        created: String,
+    },
+}
+
+/// How far a digest's `Created` time may be from the server's clock, either way.
+const DIGEST_WINDOW: time::Duration = time::Duration::minutes(5);
+/// Nonces remembered to refuse replays; a digest older than the window is refused anyway.
+const MAX_REMEMBERED_NONCES: usize = 100_000;
 
 /// The token of an `Authorization: Bearer <token>` value.
 pub fn bearer_token(authorization: &str) -> Option<String> {
@@ -85,6 +110,9 @@ pub struct Session {
 /// call costs a comparison and a reference count, not allocations.
 pub struct Verifier {
     api_keys: Vec<(String, Arc<Session>)>,
+    accounts: Vec<(crate::config::Account, Arc<Session>)>,
+    /// Digest nonces seen within the window, with when they were seen.
+    nonces: parking_lot::Mutex<std::collections::HashMap<Vec<u8>, time::OffsetDateTime>>,
     open_access: bool,
 }
 
@@ -96,7 +124,76 @@ impl Verifier {
             tier: key.tier.clone(),
         };
         let api_keys = settings.api_keys.iter().map(|key| (key.key.clone(), Arc::new(session(key)))).collect();
-        Verifier { api_keys, open_access: settings.no_auth }
+        let accounts = settings
+            .accounts
+            .iter()
+            .map(|account| {
+                let session = Session {
+                    caller: Caller {
+                        identity: Identity::User { user_id: account.user_id, username: account.username.clone() },
+                        scopes: account.scopes,
+                    },
+                    rate_key: format!("user:{}", account.user_id),
+                    tier: crate::config::DEFAULT_TIER.into(),
+                };
+                (account.clone(), Arc::new(session))
+            })
+            .collect();
+        Verifier { api_keys, accounts, nonces: Default::default(), open_access: settings.no_auth }
+    }
+
+    /// A username/password pair: the password itself, or a fresh digest of it.
+    fn verify_password(&self, credential: &PasswordCredential) -> Result<Arc<Session>, DomainError> {
+        let refused = || DomainError::unauthenticated("the username or password is not valid");
+        let (account, session) =
+            self.accounts.iter().find(|(account, _)| account.username == credential.username).ok_or_else(refused)?;
+        let matches = match &credential.proof {
+            PasswordProof::Text(password) => password.as_bytes().ct_eq(account.password.as_bytes()),
+            PasswordProof::Digest { digest, nonce, created } => {
+                self.check_freshness(nonce, created)?;
+                use base64::Engine;
+                use sha1::Digest;
+                let mut hasher = sha1::Sha1::new();
+                hasher.update(nonce);
+                hasher.update(created.as_bytes());
+                hasher.update(account.password.as_bytes());
+                let expected = base64::engine::general_purpose::STANDARD.encode(hasher.finalize());
+                expected.as_bytes().ct_eq(digest.trim().as_bytes())
+            }
+        };
+        if bool::from(matches) {
+            Ok(session.clone())
+        } else {
+            Err(refused())
+        }
+    }
+
+    /// A digest must be recent and its nonce never seen before: a captured message cannot be replayed.
+    fn check_freshness(&self, nonce: &[u8], created: &str) -> Result<(), DomainError> {
+        let created = time::OffsetDateTime::parse(created.trim(), &time::format_description::well_known::Rfc3339)
+            .map_err(|_| DomainError::unauthenticated("the UsernameToken Created time is not an xs:dateTime"))?;
+        let now = time::OffsetDateTime::now_utc();
+        if (now - created).abs() > DIGEST_WINDOW {
+            return Err(DomainError::unauthenticated(
+                "the UsernameToken Created time is more than 5 minutes from the server's clock",
+            ));
+        }
+        if nonce.is_empty() {
+            return Err(DomainError::unauthenticated("a PasswordDigest needs a Nonce"));
+        }
+        let mut nonces = self.nonces.lock();
+        nonces.retain(|_, seen| now - *seen <= DIGEST_WINDOW);
+        if nonces.len() >= MAX_REMEMBERED_NONCES {
+            return Err(DomainError::retry_after(
+                playground_domain::ErrorCode::Unavailable,
+                "too many digests in the last 5 minutes; retry shortly",
+                1,
+            ));
+        }
+        if nonces.insert(nonce.to_vec(), now).is_some() {
+            return Err(DomainError::unauthenticated("the UsernameToken Nonce was already used: a replay is refused"));
+        }
+        Ok(())
     }
 
     /// Turns a credential into a session. A credential that is sent must be valid even with
@@ -112,6 +209,9 @@ impl Verifier {
         }
         if credentials.bearer.is_some() {
             return Err(DomainError::unauthenticated("the bearer token is not valid"));
+        }
+        if let Some(password) = &credentials.password {
+            return self.verify_password(password);
         }
         let rate_key = format!("ip:{}", credentials.peer.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
         if self.open_access {

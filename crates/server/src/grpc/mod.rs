@@ -76,6 +76,7 @@ fn credentials<T>(request: &tonic::Request<T>) -> Credentials {
     Credentials {
         api_key: text("x-api-key"),
         bearer: text("authorization").as_deref().and_then(crate::credentials::bearer_token),
+        password: None,
         peer: request.extensions().get::<PeerIp>().map(|peer| peer.0),
     }
 }

@@ -2,7 +2,7 @@
 //! the five predefined entities and character references, at most 32 levels deep, namespaces
 //! matched by URI whatever the prefix. The result is a small element tree of the Body's call.
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
@@ -37,6 +37,8 @@ pub struct Element {
     pub namespace: Option<String>,
     pub name: String,
     pub text: String,
+    /// Attributes by local name, values unescaped.
+    pub attributes: Vec<(String, String)>,
     pub children: Vec<Element>,
 }
 
@@ -44,6 +46,30 @@ impl Element {
     pub fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|child| child.name == name)
     }
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+}
+
+/// A new element from its start tag, refusing to go deeper than the bound.
+fn open_element(start: &BytesStart<'_>, resolved: ResolveResult<'_>, depth: usize) -> Result<Element, EnvelopeError> {
+    if depth >= MAX_DEPTH {
+        return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
+    }
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
+        let value = attribute
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+        attributes.push((<_ as AsRef<str>>::as_ref(&attribute.key.local_name()).to_owned(), value.into_owned()));
+    }
+    Ok(Element {
+        namespace: namespace_of(resolved)?,
+        name: <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned(),
+        attributes,
+        ..Element::default()
+    })
 }
 
 /// Why an envelope could not be read.
@@ -55,9 +81,10 @@ pub enum EnvelopeError {
     VersionMismatch(String),
 }
 
-/// A parsed request: the Body's call (the Header is read for well-formedness only).
+/// A parsed request: the optional Header (WS-Security lives there) and the Body's call.
 #[derive(Debug)]
 pub struct Envelope {
+    pub header: Option<Element>,
     pub call: Element,
 }
 
@@ -85,19 +112,9 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(malformed("only one root element is allowed"));
             }
-            Event::Start(start) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
-                }
-                let name = <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned();
-                stack.push(Element { namespace: namespace_of(resolved)?, name, ..Element::default() });
-            }
+            Event::Start(start) => stack.push(open_element(&start, resolved, stack.len())?),
             Event::Empty(start) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
-                }
-                let name = <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned();
-                let element = Element { namespace: namespace_of(resolved)?, name, ..Element::default() };
+                let element = open_element(&start, resolved, stack.len())?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -174,10 +191,11 @@ pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope, EnvelopeError>
         )));
     }
     let in_envelope = |element: &Element| element.namespace.as_deref() == Some(version.namespace());
+    let mut header = None;
     let mut body = None;
     for child in root.children {
         match child.name.as_str() {
-            "Header" if in_envelope(&child) => {}
+            "Header" if in_envelope(&child) => header = Some(child),
             "Body" if in_envelope(&child) => body = Some(child),
             other => return Err(malformed(format!("unexpected element {other:?} in the Envelope"))),
         }
@@ -188,7 +206,7 @@ pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope, EnvelopeError>
     if calls.next().is_some() {
         return Err(malformed("the Body must hold exactly one operation element"));
     }
-    Ok(Envelope { call })
+    Ok(Envelope { header, call })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod events;
 mod fault;
 mod orders;
 mod products;
+mod security;
 mod users;
 mod wsdl;
 mod xml;
@@ -185,7 +186,10 @@ pub async fn endpoint(request: &Request, body: Body, gate: Data<&Arc<Gate>>, con
             return respond(version, status, envelope);
         }
     };
-    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    let mut credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    if let Err(error) = security::read(parsed.header.as_ref(), &mut credentials) {
+        return fault_response(version, error);
+    }
     match dispatch(Call { gate: &gate, credentials: &credentials }, &parsed.call) {
         Ok(body) => respond(version, StatusCode::OK, xml::wrap_envelope(version, &body)),
         Err(error) => fault_response(version, error),

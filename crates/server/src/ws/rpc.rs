@@ -63,7 +63,8 @@ fn auth(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
     if api_key.is_none() && token.is_none() {
         return Err(DomainError::invalid("params", "auth needs apiKey or token"));
     }
-    let session = connection.gate.session(&Credentials { api_key, bearer: token, peer: connection.peer })?;
+    let session =
+        connection.gate.session(&Credentials { api_key, bearer: token, password: None, peer: connection.peer })?;
     let scopes = session.caller.scopes.to_string();
     connection.session = Ok(session);
     Ok(json!({"authenticated": true, "scopes": scopes}))

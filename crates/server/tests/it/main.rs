@@ -1,5 +1,6 @@
 mod binary;
 mod helpers;
+mod interop;
 mod matrix;
 mod one_port;
 mod robustness;
