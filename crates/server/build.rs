@@ -7,7 +7,12 @@ use protox::prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = PathBuf::from("../../proto");
-    let files = ["playground/v1/users.proto", "playground/v1/products.proto", "playground/v1/orders.proto"];
+    let files = [
+        "playground/v1/users.proto",
+        "playground/v1/products.proto",
+        "playground/v1/orders.proto",
+        "playground/v1/events.proto",
+    ];
     println!("cargo:rerun-if-changed={}", proto_root.display());
     let descriptors = protox::compile(files, [&proto_root])?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);

@@ -145,6 +145,67 @@ impl EventLog {
     }
 }
 
+/// What a subscriber receives next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeedItem {
+    /// Events were lost between the last one delivered and the next: the subscriber asked for
+    /// history no longer retained, or fell so far behind that it was evicted meanwhile.
+    Gap,
+    Event(Arc<Event>),
+}
+
+/// One subscriber's view of the log: the retained backlog after a seq, then live events, in
+/// seq order, never twice. A subscriber that falls behind the live channel is caught up from
+/// the retained history rather than buffered without bound.
+pub struct EventFeed {
+    playground: Arc<crate::Playground>,
+    pending: VecDeque<Arc<Event>>,
+    live: broadcast::Receiver<Arc<Event>>,
+    last_seq: u64,
+    types: Option<Vec<EventType>>,
+    gap_pending: bool,
+}
+
+impl EventFeed {
+    pub(crate) fn new(playground: Arc<crate::Playground>, after: u64, types: Option<Vec<EventType>>) -> EventFeed {
+        let (backlog, live) = playground.events().subscribe(after);
+        EventFeed { playground, pending: backlog.items.into(), live, last_seq: after, types, gap_pending: backlog.gap }
+    }
+
+    /// The seq of the last event delivered (or skipped by the type filter).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// The next item; `None` once the log is gone.
+    pub async fn next(&mut self) -> Option<FeedItem> {
+        loop {
+            if std::mem::take(&mut self.gap_pending) {
+                return Some(FeedItem::Gap);
+            }
+            if let Some(event) = self.pending.pop_front() {
+                if event.seq <= self.last_seq {
+                    continue;
+                }
+                self.last_seq = event.seq;
+                if self.types.as_ref().is_none_or(|types| types.contains(&event.event_type)) {
+                    return Some(FeedItem::Event(event));
+                }
+                continue;
+            }
+            match self.live.recv().await {
+                Ok(event) => self.pending.push_back(event),
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let caught_up = self.playground.events().after(self.last_seq, usize::MAX);
+                    self.gap_pending = caught_up.gap;
+                    self.pending.extend(caught_up.items);
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +226,41 @@ mod tests {
         let limited = log.after(2, 1);
         assert_eq!(limited.next_after, 3);
         assert_eq!(log.after(5, 100).next_after, 5);
+    }
+
+    #[tokio::test]
+    async fn a_feed_filters_resumes_and_catches_up_a_lagging_subscriber() {
+        let playground = Arc::new(crate::Playground::new(5000));
+        let log = playground.events();
+        for n in 0..3 {
+            log.append(
+                if n == 1 { EventType::OrderCreated } else { EventType::UserCreated },
+                serde_json::json!({"n": n}),
+            );
+        }
+        let mut orders_only = EventFeed::new(playground.clone(), 0, Some(vec![EventType::OrderCreated]));
+        let Some(FeedItem::Event(first)) = orders_only.next().await else { panic!("an event") };
+        assert_eq!((first.seq, first.event_type), (2, EventType::OrderCreated));
+        let mut slow = EventFeed::new(playground.clone(), 1, None);
+        for _ in 0..(BROADCAST_CAPACITY + 10) {
+            log.append(EventType::UserUpdated, serde_json::json!({}));
+        }
+        let mut seqs = Vec::new();
+        while seqs.len() < BROADCAST_CAPACITY + 12 {
+            match slow.next().await {
+                Some(FeedItem::Event(event)) => seqs.push(event.seq),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let expected: Vec<u64> = (2..=(BROADCAST_CAPACITY as u64 + 13)).collect();
+        assert_eq!(seqs, expected, "every event once, in order, after falling behind the live channel");
+        let small = Arc::new(crate::Playground::new(2));
+        for _ in 0..4 {
+            small.events().append(EventType::UserCreated, serde_json::json!({}));
+        }
+        let mut stale = EventFeed::new(small, 0, None);
+        assert_eq!(stale.next().await, Some(FeedItem::Gap), "history before seq 3 is gone");
+        assert!(matches!(stale.next().await, Some(FeedItem::Event(event)) if event.seq == 3));
     }
 
     #[tokio::test]

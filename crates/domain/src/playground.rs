@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 use time::OffsetDateTime;
-use tokio::sync::broadcast;
 
 use crate::access::Caller;
 use crate::error::DomainError;
-use crate::events::{Event, EventLog, EventType, EventsPage};
+use crate::events::{EventLog, EventType, EventsPage};
 use crate::model::{Currency, NewOrder, NewUser, Order, OrderItem, OrderStatus, Product, User, UserPatch};
 use crate::page::{paginate, Page, PageRequest};
 
@@ -389,9 +388,15 @@ impl Playground {
         Ok(self.events.after(after, limit))
     }
 
-    /// A push subscription: the backlog after `after`, then every new event.
-    pub fn watch_events(&self, _caller: &Caller, after: u64) -> (EventsPage, broadcast::Receiver<Arc<Event>>) {
-        self.events.subscribe(after)
+    /// A push subscription: the retained events after `after`, then every new one, of the
+    /// given types (all when `None`).
+    pub fn watch_events(
+        self: &Arc<Self>,
+        _caller: &Caller,
+        after: u64,
+        types: Option<Vec<EventType>>,
+    ) -> crate::events::EventFeed {
+        crate::events::EventFeed::new(self.clone(), after, types)
     }
 }
 

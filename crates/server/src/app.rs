@@ -12,7 +12,7 @@ use poem::listener::TcpAcceptor;
 use poem::{get, EndpointExt, Response, Route};
 
 use crate::config::Settings;
-use crate::gate::Gate;
+use crate::gate::{Gate, Shutdown};
 use crate::one_port::OnePort;
 use crate::{graphql, grpc, ops, rest, soap, ws};
 
@@ -20,12 +20,12 @@ use crate::{graphql, grpc, ops, rest, soap, ws};
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every protocol's endpoint on one router, behind the one-port dispatcher.
-pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePort> {
+pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> anyhow::Result<OnePort> {
     let playground = Arc::new(Playground::new(settings.event_history));
     if let Some(seed) = settings.seed {
         playground_domain::seed::seed(&playground, seed);
     }
-    let gate = Arc::new(Gate::new(settings, playground));
+    let gate = Arc::new(Gate::new(settings, playground, shutdown));
     let limits = &settings.limits;
     let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
     let openapi_json = rest.spec_endpoint();
@@ -45,6 +45,7 @@ pub async fn build(settings: &Settings, base_url: &str) -> anyhow::Result<OnePor
                 .data(graphql::MaxBodyBytes(limits.max_body_bytes))
                 .data(Arc::new(graphql::QueryCache::default())),
         )
+        .at("/graphql/ws", get(graphql::subscriptions).data(schemas.clone()))
         .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
         .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)).data(gate.clone()))
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
@@ -101,14 +102,23 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
-    let endpoint = build(&settings, &base_url).await?;
+    let (trigger, signal) = Shutdown::new();
+    let endpoint = build(&settings, &base_url, signal).await?;
     if announce == Announce::Banner {
         println!("listening on {base_url}");
         println!("{}", banner(&settings, &base_url, addr));
     }
     let acceptor = TcpAcceptor::from_tokio(listener)?;
     poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(endpoint, shutdown, Some(DRAIN_TIMEOUT))
+        .run_with_graceful_shutdown(
+            endpoint,
+            async move {
+                shutdown.await;
+                // Long polls, streams and WebSocket connections end now, so the drain is quick.
+                let _ = trigger.send(true);
+            },
+            Some(DRAIN_TIMEOUT),
+        )
         .await?;
     Ok(())
 }

@@ -70,6 +70,9 @@ struct Row {
     requests_per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// Payload bytes of one request and one response (HTTP bodies, protobuf frames, WebSocket
+    /// messages): what each style costs on the wire, without the transport's own headers.
+    request_bytes_per_call: u64,
     response_bytes_per_call: u64,
 }
 
@@ -137,6 +140,18 @@ impl Client {
         })
     }
 
+    /// The payload bytes of one request.
+    fn request_bytes(&self) -> u64 {
+        match self {
+            Client::Http { request, .. } => {
+                request.body().and_then(|body| body.as_bytes()).map_or(0, |b| b.len() as u64)
+            }
+            // The 5-byte gRPC frame prefix plus the protobuf message.
+            Client::Grpc(_, id, _) => 5 + prost::Message::encoded_len(&GetUserRequest { id: *id }) as u64,
+            Client::WebSocket(_, call) => call.len() as u64,
+        }
+    }
+
     /// One call: Ok(bytes received) when it succeeded.
     async fn call(&mut self) -> anyhow::Result<u64> {
         match self {
@@ -171,9 +186,11 @@ impl Client {
 async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Result<Row> {
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
     let mut workers = Vec::new();
+    let mut request_bytes = 0;
     for _ in 0..args.connections.max(1) {
         let mut client =
             Client::connect(protocol, base, args).await.with_context(|| format!("connecting {}", protocol.name()))?;
+        request_bytes = client.request_bytes();
         workers.push(tokio::spawn(async move {
             let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
             let (mut errors, mut bytes) = (0u64, 0u64);
@@ -212,6 +229,7 @@ async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Re
         requests_per_second: calls as f64 / elapsed,
         p50_ms: merged.value_at_quantile(0.5) as f64 / 1000.0,
         p99_ms: merged.value_at_quantile(0.99) as f64 / 1000.0,
+        request_bytes_per_call: request_bytes,
         response_bytes_per_call: bytes.checked_div(calls).unwrap_or(0),
     })
 }
@@ -241,18 +259,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.id, args.connections, args.duration
         );
         println!(
-            "{:<22} {:>10} {:>8} {:>12} {:>9} {:>9} {:>11}",
-            "protocol", "calls", "errors", "req/s", "p50 ms", "p99 ms", "bytes/call"
+            "{:<22} {:>10} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9}",
+            "protocol", "calls", "errors", "req/s", "p50 ms", "p99 ms", "req B", "resp B"
         );
         for row in &rows {
             println!(
-                "{:<22} {:>10} {:>8} {:>12.0} {:>9.3} {:>9.3} {:>11}",
+                "{:<22} {:>10} {:>8} {:>12.0} {:>9.3} {:>9.3} {:>9} {:>9}",
                 row.protocol,
                 row.calls,
                 row.errors,
                 row.requests_per_second,
                 row.p50_ms,
                 row.p99_ms,
+                row.request_bytes_per_call,
                 row.response_bytes_per_call
             );
         }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use playground_domain::{Caller, DomainError, ErrorCode, Operation, Playground};
+use playground_domain::events::EventFeed;
+use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Playground};
 
 use crate::config::{RateTier, Settings};
 use crate::credentials::{Credentials, Session, Verifier};
@@ -65,11 +66,43 @@ pub struct Gate {
     playground: Arc<Playground>,
     verifier: Verifier,
     rate_limits: RateLimits,
+    shutdown: Shutdown,
 }
 
 impl Gate {
-    pub fn new(settings: &Settings, playground: Arc<Playground>) -> Gate {
-        Gate { playground, verifier: Verifier::new(settings), rate_limits: RateLimits::new(settings) }
+    pub fn new(settings: &Settings, playground: Arc<Playground>, shutdown: Shutdown) -> Gate {
+        Gate { playground, verifier: Verifier::new(settings), rate_limits: RateLimits::new(settings), shutdown }
+    }
+
+    /// The server-wide shutdown signal, for answers that last.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    /// Waits, without holding any lock, until the log has an event after `after`, `timeout`
+    /// passes, or the server shuts down: the waiting half of a long poll.
+    pub async fn wait_for_events(&self, after: u64, timeout: std::time::Duration) {
+        let (backlog, mut live) = self.playground.events().subscribe(after);
+        if !backlog.items.is_empty() {
+            return;
+        }
+        tokio::select! {
+            _ = live.recv() => {}
+            () = tokio::time::sleep(timeout) => {}
+            () = self.shutdown.begun() => {}
+        }
+    }
+
+    /// Opens a push subscription: one call of the budget, however many events follow.
+    pub fn watch(
+        &self,
+        session: &Session,
+        after: u64,
+        types: Option<Vec<EventType>>,
+    ) -> Result<EventFeed, DomainError> {
+        session.caller.require(Operation::WatchEvents.scope())?;
+        self.rate_limits.spend(session)?;
+        Ok(self.playground.watch_events(&session.caller, after, types))
     }
 
     pub fn playground(&self) -> &Playground {
@@ -119,6 +152,25 @@ impl Gate {
             self.rate_limits.spend(&session)?;
         }
         run(&self.playground, &session.caller)
+    }
+}
+
+/// Tells long-lived answers (long polls, event streams, WebSocket connections) that the server
+/// is shutting down, so they end cleanly instead of holding the drain up.
+#[derive(Clone)]
+pub struct Shutdown(tokio::sync::watch::Receiver<bool>);
+
+impl Shutdown {
+    /// The signal and the switch that fires it.
+    pub fn new() -> (tokio::sync::watch::Sender<bool>, Shutdown) {
+        let (trigger, signal) = tokio::sync::watch::channel(false);
+        (trigger, Shutdown(signal))
+    }
+
+    /// Resolves once shutdown has begun.
+    pub async fn begun(&self) {
+        let mut signal = self.0.clone();
+        let _ = signal.wait_for(|begun| *begun).await;
     }
 }
 

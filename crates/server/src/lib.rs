@@ -23,6 +23,9 @@ mod rest;
 mod soap;
 mod ws;
 
+/// The SOAP envelope reader, public for the fuzz target in `fuzz/`.
+pub use soap::envelope as soap_envelope;
+
 /// The target namespace of the SOAP service and its WSDL.
 pub use soap::NAMESPACE as SOAP_NAMESPACE;
 

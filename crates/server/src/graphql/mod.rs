@@ -2,6 +2,7 @@
 //! POST. The engine is async-graphql; credentials ride in the request data to the one gate.
 
 mod error;
+mod events;
 mod orders;
 mod products;
 mod users;
@@ -11,9 +12,12 @@ use std::sync::Arc;
 
 use async_graphql::parser::types::ExecutableDocument;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SimpleObject, ID};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::{Context, MergedObject, Schema, SimpleObject, ID};
+use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use playground_domain::{Caller, DomainError, Operation, Playground};
 use poem::http::StatusCode;
+use poem::web::websocket::WebSocket;
 use poem::web::Data;
 use poem::{handler, Body, Request, Response};
 use time::OffsetDateTime;
@@ -28,7 +32,7 @@ pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery);
 #[derive(MergedObject, Default)]
 pub struct Mutation(users::UserMutation, orders::OrderMutation);
 
-pub type PlaygroundSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type PlaygroundSchema = Schema<Query, Mutation, events::EventSubscription>;
 
 /// Parsed query texts that already ran cleanly under every validation rule. Clients send the
 /// same few queries again and again; parsing and the full rule set are most of a small query's
@@ -92,7 +96,7 @@ pub struct Schemas {
 
 pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Schemas {
     let build = |mode| {
-        Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        Schema::build(Query::default(), Mutation::default(), events::EventSubscription)
             .data(gate.clone())
             .limit_depth(max_depth)
             .limit_complexity(max_complexity)
@@ -136,6 +140,29 @@ fn request_error(status: StatusCode, message: String) -> Response {
         "extensions": {"code": "BAD_REQUEST", "canonicalCode": "INVALID_ARGUMENT"}
     }]});
     json_response(status, &body)
+}
+
+/// `/graphql/ws`: subscriptions (and queries) over a WebSocket, graphql-transport-ws or the
+/// older graphql-ws subprotocol.
+#[handler]
+pub async fn subscriptions(
+    schemas: Data<&Schemas>,
+    protocol: GraphQLProtocol,
+    websocket: WebSocket,
+    request: &Request,
+) -> impl poem::IntoResponse {
+    let schema = schemas.strict.clone();
+    let from_headers = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                let mut data = async_graphql::Data::default();
+                data.insert(events::credentials_from_payload(&payload, from_headers));
+                data.insert(RequestBudget::default());
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 /// `GET /graphql/schema.graphql`: the schema in SDL, as checked in under `schema/`.

@@ -3,6 +3,7 @@
 //! all served by tonic behind the one port.
 
 mod error;
+mod events;
 
 pub use error::restate_oversized_message;
 mod orders;
@@ -44,13 +45,15 @@ macro_rules! configured {
 
 /// Every gRPC service of the playground, ready to be dispatched to.
 pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result<Routes> {
+    use pb::event_service_server::EventServiceServer;
     use pb::order_service_server::OrderServiceServer;
     use pb::product_service_server::ProductServiceServer;
     use pb::user_service_server::UserServiceServer;
     let users = configured!(UserServiceServer::new(users::UserApi { gate: gate.clone() }), max_message_bytes);
     let products =
         configured!(ProductServiceServer::new(products::ProductApi { gate: gate.clone() }), max_message_bytes);
-    let orders = configured!(OrderServiceServer::new(orders::OrderApi { gate }), max_message_bytes);
+    let orders = configured!(OrderServiceServer::new(orders::OrderApi { gate: gate.clone() }), max_message_bytes);
+    let events = configured!(EventServiceServer::new(events::EventApi { gate }), max_message_bytes);
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
@@ -61,9 +64,11 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
     health_reporter.set_serving::<UserServiceServer<users::UserApi>>().await;
     health_reporter.set_serving::<ProductServiceServer<products::ProductApi>>().await;
     health_reporter.set_serving::<OrderServiceServer<orders::OrderApi>>().await;
+    health_reporter.set_serving::<EventServiceServer<events::EventApi>>().await;
     Ok(Routes::new(users)
         .add_service(products)
         .add_service(orders)
+        .add_service(events)
         .add_service(health)
         .add_service(reflection.build_v1()?)
         .add_service(reflection_v1alpha.build_v1alpha()?))

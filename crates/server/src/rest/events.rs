@@ -1,16 +1,24 @@
 //! `/api/v1/events`: every change, by polling after the last seq seen.
 
-use playground_domain::Operation;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use playground_domain::events::FeedItem;
+use playground_domain::{DomainError, EventType, Operation};
 use poem::Request;
 use poem_openapi::param::Query;
+use poem_openapi::payload::EventStream;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::{credentials, Answer, EventsApi};
 
-/// The default and the most events one poll returns.
+/// The default number of events one poll returns.
 const DEFAULT_LIMIT: usize = 100;
+/// The longest a long poll waits, in seconds.
+const MAX_WAIT_SECONDS: u64 = 30;
+/// How often a quiet event stream sends a comment, so proxies keep it open.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// One change: the entity after the change.
 #[derive(Debug, Object)]
@@ -39,7 +47,7 @@ pub struct EventPage {
 
 #[OpenApi(prefix_path = "/events", tag = "super::Tag::Events")]
 impl EventsApi {
-    /// Events after a seq (getEvents)
+    /// Events after a seq; with `wait`, a long poll that answers as soon as one arrives (getEvents)
     #[oai(path = "/", method = "get")]
     async fn get_events(
         &self,
@@ -48,23 +56,92 @@ impl EventsApi {
         after: Query<Option<u64>>,
         /// At most this many, 1 to 1000 (default 100).
         limit: Query<Option<usize>>,
+        /// Seconds to wait for an event when there is none yet (0 to 30): long polling.
+        wait: Query<Option<u64>>,
     ) -> Answer<Json<EventPage>> {
-        let page = self.gate.call(&credentials(request), Operation::GetEvents, |pg, caller| {
-            pg.events_after(caller, after.0.unwrap_or(0), limit.0.unwrap_or(DEFAULT_LIMIT))
-        })?;
+        let session = self.gate.session(&credentials(request))?;
+        let (after, limit) = (after.0.unwrap_or(0), limit.0.unwrap_or(DEFAULT_LIMIT));
+        let mut page =
+            self.gate.call_as(&session, Operation::GetEvents, |pg, caller| pg.events_after(caller, after, limit))?;
+        let wait = wait.0.unwrap_or(0);
+        if wait > MAX_WAIT_SECONDS {
+            return Err(DomainError::invalid("wait", format!("wait is at most {MAX_WAIT_SECONDS} seconds")).into());
+        }
+        if page.items.is_empty() && wait > 0 {
+            self.gate.wait_for_events(after, std::time::Duration::from_secs(wait)).await;
+            // The same request, already admitted: it reads again without a second call of the budget.
+            page = self.gate.playground().events_after(&session.caller, after, limit)?;
+        }
         Ok(Json(EventPage {
-            items: page
-                .items
-                .iter()
-                .map(|event| Event {
-                    seq: event.seq,
-                    event_type: event.event_type.as_str().to_owned(),
-                    occurred_at: event.occurred_at,
-                    data: event.data.clone(),
-                })
-                .collect(),
+            items: page.items.iter().map(|event| Event::from(event.as_ref())).collect(),
             next_after: page.next_after,
             gap: page.gap,
         }))
+    }
+
+    /// Every event as it happens, as Server-Sent Events: `id:` is the seq, `event:` the type,
+    /// `data:` the event JSON. Resume with `Last-Event-ID`; a first `event: gap` says events
+    /// older than the retained history were lost (watchEvents)
+    #[oai(path = "/stream", method = "get")]
+    async fn stream_events(
+        &self,
+        request: &Request,
+        /// The last seq seen (the `Last-Event-ID` header wins when both are sent).
+        after: Query<Option<u64>>,
+        /// Only these types, comma-separated (e.g. `order.created,order.status_changed`).
+        types: Query<Option<String>>,
+        #[oai(name = "Last-Event-ID")] last_event_id: poem_openapi::param::Header<Option<String>>,
+    ) -> Answer<EventStream<BoxStream<'static, serde_json::Value>>> {
+        let session = self.gate.session(&credentials(request))?;
+        let after = match last_event_id.0 {
+            Some(id) => {
+                id.trim().parse().map_err(|_| DomainError::invalid("Last-Event-ID", "Last-Event-ID must be a seq"))?
+            }
+            None => after.0.unwrap_or(0),
+        };
+        let types = types.0.as_deref().map(parse_types).transpose()?;
+        let feed = self.gate.watch(&session, after, types)?;
+        let shutdown = self.gate.shutdown().clone();
+        let events = futures_util::stream::unfold((feed, shutdown), |(mut feed, shutdown)| async move {
+            let item = tokio::select! {
+                item = feed.next() => item?,
+                () = shutdown.begun() => return None,
+            };
+            let value = match item {
+                FeedItem::Gap => serde_json::json!({"gap": true, "after": feed.last_seq()}),
+                FeedItem::Event(event) => serde_json::to_value(event.as_ref()).unwrap_or_default(),
+            };
+            Some((value, (feed, shutdown)))
+        });
+        Ok(EventStream::new(events.boxed()).keep_alive(KEEP_ALIVE).to_event(|value| {
+            let message = poem::web::sse::Event::message(value.to_string());
+            if value["gap"] == serde_json::Value::Bool(true) {
+                message.event_type("gap")
+            } else {
+                message.id(value["seq"].to_string()).event_type(value["type"].as_str().unwrap_or("event"))
+            }
+        }))
+    }
+}
+
+/// `order.created,user.updated` → the event types, refusing unknown ones.
+pub fn parse_types(text: &str) -> Result<Vec<EventType>, DomainError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            EventType::parse(name).ok_or_else(|| DomainError::invalid("types", format!("unknown event type {name:?}")))
+        })
+        .collect()
+}
+
+impl From<&playground_domain::Event> for Event {
+    fn from(event: &playground_domain::Event) -> Self {
+        Event {
+            seq: event.seq,
+            event_type: event.event_type.as_str().to_owned(),
+            occurred_at: event.occurred_at,
+            data: event.data.clone(),
+        }
     }
 }

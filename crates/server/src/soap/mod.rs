@@ -2,7 +2,7 @@
 //! SOAP 1.2 (`application/soap+xml`) on the same endpoint, each answered in its own envelope
 //! version, with the WSDL at `GET /soap?wsdl`.
 
-mod envelope;
+pub mod envelope;
 mod events;
 mod fault;
 mod orders;

@@ -3,6 +3,7 @@
 //! accepted then closed with 1008 and the reason, because browsers cannot read a refused upgrade.
 
 mod error;
+mod events;
 mod orders;
 mod products;
 mod rpc;
@@ -47,7 +48,9 @@ pub fn endpoint(
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
 /// instead of seeing the connection reset.
 async fn close(mut socket: WebSocketStream, code: CloseCode, reason: String) {
-    if socket.send(Message::close_with(code, reason)).await.is_ok() {
+    // A reader that stopped reading may never take the close frame: give up after a while.
+    let sent = tokio::time::timeout(CLOSE_HANDSHAKE, socket.send(Message::close_with(code, reason))).await;
+    if matches!(sent, Ok(Ok(()))) {
         let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
     }
 }
@@ -73,39 +76,95 @@ fn handle(connection: &mut rpc::Connection, message: std::io::Result<Message>, l
     rpc::handle_message(connection, &text).map_or(Step::Nothing, Step::Reply)
 }
 
+/// How often the server pings, and how long a client has to answer with a pong.
+const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+/// Queued notifications written per flush, so a busy feed cannot starve requests.
+const NOTIFICATIONS_PER_FLUSH: usize = 64;
+
 async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usize, mut socket: WebSocketStream) {
     let session = gate.session(&credentials);
     if let (false, Err(why)) = (credentials.is_empty(), &session) {
         close(socket, CloseCode::Policy, why.message.clone()).await;
         return;
     }
-    let mut connection = rpc::Connection { gate, session, peer: credentials.peer };
-    while let Some(message) = socket.next().await {
-        let mut step = handle(&mut connection, message, limit);
-        // Answer everything that has already arrived before flushing once: with many calls in
-        // flight, one write carries many replies instead of one write per reply.
-        loop {
-            match step {
-                Step::Reply(reply) => {
-                    if socket.feed(Message::Text(reply)).await.is_err() {
+    let shutdown = gate.shutdown().clone();
+    let (outgoing, mut notifications) = tokio::sync::mpsc::channel(events::OUTGOING_QUEUE);
+    let subscriptions = events::Subscriptions::new(outgoing);
+    let overflowed = subscriptions.overflowed.clone();
+    let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions };
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    let mut awaiting_pong = false;
+    loop {
+        tokio::select! {
+            message = socket.next() => {
+                let Some(message) = message else { return };
+                if matches!(message, Ok(Message::Pong(_))) {
+                    awaiting_pong = false;
+                    continue;
+                }
+                let mut step = handle(&mut connection, message, limit);
+                // Answer everything that has already arrived before flushing once: with many
+                // calls in flight, one write carries many replies instead of one write each.
+                loop {
+                    match step {
+                        Step::Reply(reply) => {
+                            if socket.feed(Message::Text(reply)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Step::Nothing => {}
+                        Step::Close(code, reason) => {
+                            close(socket, code, reason).await;
+                            return;
+                        }
+                        Step::Stop => return,
+                    }
+                    match socket.next().now_or_never() {
+                        Some(Some(message)) => step = handle(&mut connection, message, limit),
+                        Some(None) => return,
+                        None => break,
+                    }
+                }
+                if socket.flush().await.is_err() {
+                    return;
+                }
+            }
+            Some(notification) = notifications.recv() => {
+                let mut batch = vec![notification];
+                while batch.len() < NOTIFICATIONS_PER_FLUSH {
+                    match notifications.try_recv() {
+                        Ok(more) => batch.push(more),
+                        Err(_) => break,
+                    }
+                }
+                for notification in batch {
+                    if socket.feed(Message::Text(notification)).await.is_err() {
                         return;
                     }
                 }
-                Step::Nothing => {}
-                Step::Close(code, reason) => {
-                    close(socket, code, reason).await;
+                if socket.flush().await.is_err() {
                     return;
                 }
-                Step::Stop => return,
             }
-            match socket.next().now_or_never() {
-                Some(Some(message)) => step = handle(&mut connection, message, limit),
-                Some(None) => return,
-                None => break,
+            () = overflowed.1.notified() => {
+                let reason = format!("too slow: more than {} notifications waiting to be read", events::OUTGOING_QUEUE);
+                close(socket, CloseCode::Policy, reason).await;
+                return;
             }
-        }
-        if socket.flush().await.is_err() {
-            return;
+            () = shutdown.begun() => {
+                close(socket, CloseCode::Away, "the server is shutting down".to_owned()).await;
+                return;
+            }
+            _ = ping.tick() => {
+                if awaiting_pong {
+                    close(socket, CloseCode::Policy, format!("no pong within {} s", PING_INTERVAL.as_secs())).await;
+                    return;
+                }
+                awaiting_pong = true;
+                if socket.send(Message::Ping(Vec::new())).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }

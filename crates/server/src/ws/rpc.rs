@@ -15,6 +15,7 @@ pub struct Connection {
     pub gate: std::sync::Arc<Gate>,
     pub session: Result<std::sync::Arc<Session>, DomainError>,
     pub peer: Option<std::net::IpAddr>,
+    pub subscriptions: super::events::Subscriptions,
 }
 
 /// One call's way into the gate, with the connection's session.
@@ -71,8 +72,11 @@ fn auth(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
 }
 
 fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Value, Value> {
-    if method == "auth" {
-        return auth(connection, raw).map_err(rpc_error);
+    match method {
+        "auth" => return auth(connection, raw).map_err(rpc_error),
+        "events.subscribe" => return super::events::subscribe(connection, raw).map_err(rpc_error),
+        "events.unsubscribe" => return super::events::unsubscribe(connection, raw).map_err(rpc_error),
+        _ => {}
     }
     let call = Call { connection };
     let result = match method {

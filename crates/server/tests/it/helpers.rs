@@ -19,6 +19,10 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub base: String,
     pub http: reqwest::Client,
+    /// Starts the server's graceful shutdown when sent to (or dropped).
+    pub shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Finishes when the server has stopped.
+    pub stopped: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub fn settings() -> Settings {
@@ -43,12 +47,22 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move {
-        api_playground::app::serve(settings, listener, api_playground::app::Announce::Quiet, std::future::pending())
+    let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+    let stopped = tokio::spawn(async move {
+        let signal = async move {
+            let _ = signal.await;
+        };
+        api_playground::app::serve(settings, listener, api_playground::app::Announce::Quiet, signal)
             .await
             .expect("server runs");
     });
-    let app = TestApp { addr, base: format!("http://{addr}"), http: reqwest::Client::new() };
+    let app = TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        shutdown: Some(shutdown),
+        stopped: Some(stopped),
+    };
     for _ in 0..100 {
         if app.http.get(format!("{}/healthz", app.base)).send().await.is_ok() {
             return app;
