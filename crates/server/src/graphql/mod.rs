@@ -1,6 +1,7 @@
 //! GraphQL at `/graphql`: one endpoint, a typed graph over the same domain, queries over GET or
 //! POST. The engine is async-graphql; credentials ride in the request data to the one gate.
 
+mod depth;
 mod error;
 mod events;
 mod orders;
@@ -98,7 +99,7 @@ pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Sche
     let build = |mode| {
         Schema::build(Query::default(), Mutation::default(), events::EventSubscription)
             .data(gate.clone())
-            .limit_depth(max_depth)
+            .extension(depth::DepthLimit { max_depth })
             .limit_complexity(max_complexity)
             .validation_mode(mode)
             .finish()
@@ -131,6 +132,20 @@ fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
         .status(status)
         .content_type("application/json")
         .body(serde_json::to_vec(body).unwrap_or_default())
+}
+
+/// GET is for reads (safe and cacheable): a mutation sent over GET is refused, as the
+/// GraphQL-over-HTTP spec asks.
+fn refuse_mutations(mut request: async_graphql::Request) -> Result<async_graphql::Request, String> {
+    use async_graphql::parser::types::OperationType;
+    let mutates = request
+        .parsed_query()
+        .map(|document| document.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query))
+        .unwrap_or(false);
+    if mutates {
+        return Err("mutations and subscriptions cannot be sent with GET: use POST".to_owned());
+    }
+    Ok(request)
 }
 
 /// A request the engine never saw (bad JSON, missing query): a GraphQL error document, 400.
@@ -181,7 +196,9 @@ pub async fn endpoint(
     body: Body,
 ) -> Response {
     let parsed = if request.method() == poem::http::Method::GET {
-        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default()).map_err(|e| e.to_string())
+        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default())
+            .map_err(|e| e.to_string())
+            .and_then(refuse_mutations)
     } else {
         match read_limited(body, limit.0 .0).await {
             Ok(bytes) => serde_json::from_slice::<async_graphql::Request>(&bytes)

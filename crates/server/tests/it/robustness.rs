@@ -326,3 +326,85 @@ async fn the_wsdl_describes_the_real_address_and_both_bindings() {
     assert!(openapi["paths"]["/users/{id}"]["get"].is_object(), "{}", openapi["paths"]);
     let _ = Protocol::Rest;
 }
+
+#[tokio::test]
+async fn graphql_limits_depth_but_not_introspection_and_reads_over_get() {
+    let app = spawn_app().await;
+    let post = |query: String| {
+        let (http, url) = (app.http.clone(), format!("{}/graphql", app.base));
+        async move {
+            let response = http
+                .post(url)
+                .header("x-api-key", "demo-read-key")
+                .json(&json!({"query": query}))
+                .send()
+                .await
+                .expect("response");
+            response.json::<Value>().await.expect("json")
+        }
+    };
+    let introspection = "query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name }
+        types { ...FullType } directives { name description locations args { ...InputValue } } } }
+      fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue }
+        type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef }
+        enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+      fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+      fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+        ofType { kind name ofType { kind name ofType { kind name } } } } } } } }";
+    let schema = post(introspection.to_owned()).await;
+    assert!(schema["errors"].is_null(), "introspection is exempt from the depth limit: {schema}");
+    assert_eq!(schema["data"]["__schema"]["queryType"]["name"], "Query");
+    // user { orders { user { ... id } } }: each round trip through the cycle is two levels.
+    let nested = |round_trips: usize| {
+        let mut query = "id".to_owned();
+        for _ in 0..round_trips {
+            query = format!("orders {{ user {{ {query} }} }}");
+        }
+        // User 2 has no orders: the limit is about the query's shape, not the data.
+        format!("{{ user(id: 2) {{ {query} }} }}")
+    };
+    let deep = post(nested(5)).await;
+    assert_eq!(deep["errors"][0]["extensions"]["canonicalCode"], "INVALID_ARGUMENT", "{deep}");
+    assert!(deep["errors"][0]["message"].as_str().is_some_and(|m| m.contains("limit is 10")), "{deep}");
+    let fine = post(nested(4)).await;
+    assert!(fine["errors"].is_null(), "depth 10 is allowed: {fine}");
+    let get = |query: &str| {
+        let request = app.http.get(format!("{}/graphql", app.base)).query(&[("query", query)]);
+        request.header("x-api-key", "demo-write-key").send()
+    };
+    let read: Value = get("{ user(id: 42) { email } }").await.expect("GET").json().await.expect("json");
+    assert_eq!(read["data"]["user"]["email"], "user42@example.com");
+    let write = get("mutation { deleteUser(id: 3) }").await.expect("GET");
+    assert_eq!(write.status(), 400);
+    let refused: Value = write.json().await.expect("json");
+    assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains("POST")), "{refused}");
+}
+
+#[tokio::test]
+async fn api_keys_work_in_the_query_string_and_soap_bearer_tokens_meet_the_same_verifier() {
+    let app = spawn_app().await;
+    let by_query =
+        app.http.get(format!("{}/api/v1/users/42?api_key=demo-read-key", app.base)).send().await.expect("get");
+    assert_eq!(by_query.status(), 200);
+    let token = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>
+        <wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">
+        <wsse:BinarySecurityToken ValueType="urn:ietf:params:oauth:token-type:jwt">not.a.jwt</wsse:BinarySecurityToken>
+        </wsse:Security></s:Header><s:Body><GetUser xmlns="urn:api-playground:v1"><Id>42</Id></GetUser></s:Body></s:Envelope>"#;
+    let (status, tree, text) = soap(&app, "text/xml", token.to_owned()).await;
+    // The request helper sends X-API-Key, which wins over the header: the call succeeds.
+    assert_eq!(status, 200, "{text}");
+    let response = app
+        .http
+        .post(format!("{}/soap", app.base))
+        .header("content-type", "text/xml")
+        .body(token)
+        .send()
+        .await
+        .expect("soap");
+    assert_eq!(response.status(), 500);
+    let fault = xml_to_json(&response.text().await.expect("text"));
+    let error = &fault["Envelope"]["Body"]["Fault"]["detail"]["Error"];
+    assert_eq!(error["Code"], "UNAUTHENTICATED");
+    assert!(error["Message"].as_str().is_some_and(|m| m.contains("bearer token")), "{error}");
+    assert!(tree["Envelope"]["Body"]["GetUserResponse"].is_object());
+}
