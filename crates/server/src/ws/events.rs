@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
-use super::rpc::{params, Connection};
+use super::rpc::{params, to_json, Connection, RpcResult};
 
 /// The most subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
@@ -55,7 +55,7 @@ struct UnsubscribeParams {
     subscription: u64,
 }
 
-pub fn subscribe(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
+pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
     let SubscribeParams { types, after_seq } = params(raw)?;
     let types = types
         .map(|names| {
@@ -105,15 +105,15 @@ pub fn subscribe(connection: &mut Connection, raw: Value) -> Result<Value, Domai
         }
     });
     connection.subscriptions.tasks.insert(id, task);
-    Ok(json!({"subscription": id, "afterSeq": after}))
+    Ok(to_json(json!({"subscription": id, "afterSeq": after})))
 }
 
-pub fn unsubscribe(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
+pub fn unsubscribe(connection: &mut Connection, raw: Value) -> RpcResult {
     let UnsubscribeParams { subscription } = params(raw)?;
     match connection.subscriptions.tasks.remove(&subscription) {
         Some(task) => {
             task.abort();
-            Ok(Value::Bool(true))
+            Ok(to_json(true))
         }
         None => Err(DomainError::new(
             playground_domain::ErrorCode::NotFound,

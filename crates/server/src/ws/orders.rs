@@ -1,10 +1,10 @@
 //! `orders.*`: orders as JSON-RPC methods, with the same params and results as REST bodies.
 
-use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, OrderStatus, PageRequest};
+use playground_domain::{NewOrder, NewOrderItem, Operation, OrderStatus, PageRequest};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::rpc::{params, to_json, Call};
+use super::rpc::{params, to_json, Call, Listed, RpcResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -42,21 +42,21 @@ struct UpdateStatusParams {
     status: String,
 }
 
-pub fn list_by_user(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn list_by_user(call: Call<'_>, raw: Value) -> RpcResult {
     let ListByUserParams { user_id, status, limit, cursor } = params(raw)?;
     let page = call.run(Operation::ListUserOrders, |pg, caller| {
         let status = status.as_deref().map(OrderStatus::parse).transpose()?;
         pg.list_user_orders(caller, user_id, status, PageRequest::parse(limit, cursor.as_deref())?)
     })?;
-    Ok(json!({"items": page.items, "nextCursor": page.next_cursor}))
+    Ok(to_json(Listed { items: &page.items, next_cursor: &page.next_cursor }))
 }
 
-pub fn get(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn get(call: Call<'_>, raw: Value) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::GetOrder, |pg, caller| pg.get_order(caller, id)).map(to_json)
 }
 
-pub fn create(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn create(call: Call<'_>, raw: Value) -> RpcResult {
     let CreateParams { user_id, items } = params(raw)?;
     call.run(Operation::CreateOrder, |pg, caller| {
         let items = items
@@ -68,7 +68,7 @@ pub fn create(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     .map(to_json)
 }
 
-pub fn update_status(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn update_status(call: Call<'_>, raw: Value) -> RpcResult {
     let UpdateStatusParams { id, status } = params(raw)?;
     call.run(Operation::UpdateOrderStatus, |pg, caller| {
         pg.update_order_status(caller, id, OrderStatus::parse(&status)?)
@@ -76,8 +76,8 @@ pub fn update_status(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     .map(to_json)
 }
 
-pub fn delete(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn delete(call: Call<'_>, raw: Value) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::DeleteOrder, |pg, caller| pg.delete_order(caller, id))?;
-    Ok(Value::Null)
+    Ok(to_json(()))
 }

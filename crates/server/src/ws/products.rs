@@ -1,10 +1,10 @@
 //! `products.*`: the catalogue as JSON-RPC methods.
 
-use playground_domain::{DomainError, Operation, PageRequest};
+use playground_domain::{Operation, PageRequest};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::rpc::{params, to_json, Call};
+use super::rpc::{params, to_json, Call, Listed, RpcResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,15 +19,15 @@ struct IdParams {
     id: u64,
 }
 
-pub fn list(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn list(call: Call<'_>, raw: Value) -> RpcResult {
     let ListParams { limit, cursor } = params(raw)?;
     let page = call.run(Operation::ListProducts, |pg, caller| {
         Ok(pg.list_products(caller, PageRequest::parse(limit, cursor.as_deref())?))
     })?;
-    Ok(json!({"items": page.items, "nextCursor": page.next_cursor}))
+    Ok(to_json(Listed { items: &page.items, next_cursor: &page.next_cursor }))
 }
 
-pub fn get(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn get(call: Call<'_>, raw: Value) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::GetProduct, |pg, caller| pg.get_product(caller, id)).map(to_json)
 }

@@ -3,6 +3,7 @@
 
 use playground_domain::{Caller, DomainError, Playground};
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::error::{envelope_error, rpc_error, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
@@ -37,9 +38,29 @@ impl Call<'_> {
     }
 }
 
+/// A method's result, already serialized: written into the reply as it is, with no JSON tree
+/// built in between.
+pub type RpcResult = Result<Box<RawValue>, DomainError>;
+
 /// A result as the same camelCase JSON REST answers with.
-pub fn to_json<T: serde::Serialize>(value: T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
+pub fn to_json<T: serde::Serialize>(value: T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&value).unwrap_or_default()
+}
+
+/// A page of a list, as REST answers it: `{items, nextCursor}`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listed<'a, T> {
+    pub items: &'a [T],
+    pub next_cursor: &'a Option<String>,
+}
+
+/// One JSON-RPC reply object.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Reply {
+    Success { jsonrpc: &'static str, id: Value, result: Box<RawValue> },
+    Failure { jsonrpc: &'static str, id: Value, error: Value },
 }
 
 /// Decodes named params (absent params are an empty object), naming what is wrong.
@@ -59,7 +80,7 @@ struct AuthParams {
 }
 
 /// `auth {apiKey | token}`: (re)authenticates the connection.
-fn auth(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
+fn auth(connection: &mut Connection, raw: Value) -> RpcResult {
     let AuthParams { api_key, token } = params(raw)?;
     if api_key.is_none() && token.is_none() {
         return Err(DomainError::invalid("params", "auth needs apiKey or token"));
@@ -68,10 +89,10 @@ fn auth(connection: &mut Connection, raw: Value) -> Result<Value, DomainError> {
         connection.gate.session(&Credentials { api_key, bearer: token, password: None, peer: connection.peer })?;
     let scopes = session.caller.scopes.to_string();
     connection.session = Ok(session);
-    Ok(json!({"authenticated": true, "scopes": scopes}))
+    Ok(to_json(json!({"authenticated": true, "scopes": scopes})))
 }
 
-fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Value, Value> {
+fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Box<RawValue>, Value> {
     match method {
         "auth" => return auth(connection, raw).map_err(rpc_error),
         "events.subscribe" => return super::events::subscribe(connection, raw).map_err(rpc_error),
@@ -97,15 +118,15 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Val
     result.map_err(rpc_error)
 }
 
-fn reply(id: Value, outcome: Result<Value, Value>) -> Value {
+fn reply(id: Value, outcome: Result<Box<RawValue>, Value>) -> Reply {
     match outcome {
-        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
-        Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+        Ok(result) => Reply::Success { jsonrpc: "2.0", id, result },
+        Err(error) => Reply::Failure { jsonrpc: "2.0", id, error },
     }
 }
 
 /// One request object; `None` for a notification, which gets no reply.
-fn handle_one(connection: &mut Connection, request: Value) -> Option<Value> {
+fn handle_one(connection: &mut Connection, request: Value) -> Option<Reply> {
     let Value::Object(mut request) = request else {
         return Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "a request must be a JSON object"))));
     };
@@ -138,16 +159,20 @@ fn handle_one(connection: &mut Connection, request: Value) -> Option<Value> {
 
 /// One text message: a request or a batch. Returns the text to send back, if any.
 pub fn handle_message(connection: &mut Connection, text: &str) -> Option<String> {
-    let reply = match serde_json::from_str::<Value>(text) {
-        Err(e) => Some(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
+    let single = |reply: Reply| serde_json::to_string(&reply).ok();
+    match serde_json::from_str::<Value>(text) {
+        Err(e) => single(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
         Ok(Value::Array(batch)) if batch.is_empty() => {
-            Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))))
+            single(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))))
         }
         Ok(Value::Array(batch)) => {
-            let replies: Vec<Value> = batch.into_iter().filter_map(|request| handle_one(connection, request)).collect();
-            (!replies.is_empty()).then_some(Value::Array(replies))
+            let replies: Vec<Reply> = batch.into_iter().filter_map(|request| handle_one(connection, request)).collect();
+            if replies.is_empty() {
+                None
+            } else {
+                serde_json::to_string(&replies).ok()
+            }
         }
-        Ok(request) => handle_one(connection, request),
-    };
-    reply.map(|reply| reply.to_string())
+        Ok(request) => handle_one(connection, request).and_then(single),
+    }
 }

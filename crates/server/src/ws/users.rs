@@ -1,10 +1,10 @@
 //! `users.*`: the five user operations as JSON-RPC methods with named params.
 
-use playground_domain::{DomainError, NewUser, Operation, PageRequest, UserPatch};
+use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::rpc::{params, to_json, Call};
+use super::rpc::{params, to_json, Call, Listed, RpcResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,25 +34,25 @@ struct UpdateParams {
     email: Option<String>,
 }
 
-pub fn list(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn list(call: Call<'_>, raw: Value) -> RpcResult {
     let ListParams { limit, cursor } = params(raw)?;
     let page = call.run(Operation::ListUsers, |pg, caller| {
         Ok(pg.list_users(caller, PageRequest::parse(limit, cursor.as_deref())?))
     })?;
-    Ok(json!({"items": page.items, "nextCursor": page.next_cursor}))
+    Ok(to_json(Listed { items: &page.items, next_cursor: &page.next_cursor }))
 }
 
-pub fn get(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn get(call: Call<'_>, raw: Value) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map(to_json)
 }
 
-pub fn create(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn create(call: Call<'_>, raw: Value) -> RpcResult {
     let CreateParams { name, email } = params(raw)?;
     call.run(Operation::CreateUser, |pg, caller| pg.create_user(caller, NewUser::parse(&name, &email)?)).map(to_json)
 }
 
-pub fn update(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn update(call: Call<'_>, raw: Value) -> RpcResult {
     let UpdateParams { id, name, email } = params(raw)?;
     call.run(Operation::UpdateUser, |pg, caller| {
         pg.update_user(caller, id, UserPatch::parse(name.as_deref(), email.as_deref())?)
@@ -60,8 +60,8 @@ pub fn update(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
     .map(to_json)
 }
 
-pub fn delete(call: Call<'_>, raw: Value) -> Result<Value, DomainError> {
+pub fn delete(call: Call<'_>, raw: Value) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id))?;
-    Ok(Value::Null)
+    Ok(to_json(()))
 }
