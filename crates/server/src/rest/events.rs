@@ -7,10 +7,10 @@ use playground_domain::{DomainError, EventType, Operation};
 use poem::Request;
 use poem_openapi::param::Query;
 use poem_openapi::payload::EventStream;
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use time::OffsetDateTime;
 
+use super::json::JsonBody;
 use super::{credentials, Answer, EventsApi};
 
 /// The default number of events one poll returns.
@@ -21,22 +21,26 @@ const MAX_WAIT_SECONDS: u64 = 30;
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// One change: the entity after the change.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Strictly increasing, never reused (not always consecutive).
     pub seq: u64,
     /// `user.created`, `user.updated`, `user.deleted`, `order.created`, `order.status_changed`, `order.deleted`.
     #[oai(rename = "type")]
+    #[serde(rename = "type")]
     pub event_type: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
     /// The entity as REST shows it.
     pub data: serde_json::Value,
 }
 
 /// A poll's answer.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct EventPage {
     pub items: Vec<Event>,
     /// Pass as `after` next time.
@@ -58,7 +62,7 @@ impl EventsApi {
         limit: Query<Option<usize>>,
         /// Seconds to wait for an event when there is none yet (0 to 30): long polling.
         wait: Query<Option<u64>>,
-    ) -> Answer<Json<EventPage>> {
+    ) -> Answer<JsonBody<EventPage>> {
         let session = self.gate.session(&credentials(request))?;
         let (after, limit) = (after.0.unwrap_or(0), limit.0.unwrap_or(DEFAULT_LIMIT));
         let mut page =
@@ -72,7 +76,7 @@ impl EventsApi {
             // The same request, already admitted: it reads again without a second call of the budget.
             page = self.gate.playground().events_after(&session.caller, after, limit)?;
         }
-        Ok(Json(EventPage {
+        Ok(JsonBody(EventPage {
             items: page.items.iter().map(|event| Event::from(event.as_ref())).collect(),
             next_after: page.next_after,
             gap: page.gap,

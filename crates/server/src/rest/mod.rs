@@ -3,6 +3,7 @@
 
 mod error;
 mod events;
+mod json;
 mod orders;
 mod products;
 mod users;

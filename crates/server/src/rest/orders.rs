@@ -8,11 +8,13 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use time::OffsetDateTime;
 
+use super::json::JsonBody;
 use super::{credentials, Answer, Deleted, OrdersApi};
 
 /// Where an order is: pending → paid → shipped → delivered, or cancelled from pending or paid.
-#[derive(Debug, Clone, Copy, Enum)]
+#[derive(Debug, Clone, Copy, Enum, serde::Serialize)]
 #[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum OrderStatus {
     Pending,
     Paid,
@@ -46,8 +48,9 @@ impl From<playground_domain::OrderStatus> for OrderStatus {
 }
 
 /// One line of an order, priced when the order was placed.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct OrderItem {
     pub product_id: u64,
     pub quantity: u32,
@@ -55,8 +58,9 @@ pub struct OrderItem {
 }
 
 /// A user's order.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Order {
     pub id: u64,
     pub user_id: u64,
@@ -65,7 +69,9 @@ pub struct Order {
     /// ISO 4217 code shared by every item.
     pub currency: String,
     pub status: OrderStatus,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -94,24 +100,27 @@ impl From<playground_domain::Order> for Order {
 }
 
 /// A page of orders; pass `nextCursor` as `cursor` to get the next one.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct OrderPage {
     pub items: Vec<Order>,
     pub next_cursor: Option<String>,
 }
 
 /// What to order: a product and how many (1 to 1000).
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct NewItem {
     pub product_id: u64,
     pub quantity: u32,
 }
 
 /// 1 to 50 items, all in one currency.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct CreateOrder {
     pub items: Vec<NewItem>,
 }
@@ -125,7 +134,7 @@ pub struct UpdateOrderStatus {
 pub enum CreatedOrder {
     /// The new order, pending; `Location` is its URL.
     #[oai(status = 201)]
-    Created(Json<Order>, #[oai(header = "Location")] String),
+    Created(JsonBody<Order>, #[oai(header = "Location")] String),
 }
 
 fn new_order(body: &CreateOrder) -> Result<NewOrder, DomainError> {
@@ -148,12 +157,15 @@ impl OrdersApi {
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Answer<Json<OrderPage>> {
+    ) -> Answer<JsonBody<OrderPage>> {
         let page = self.gate.call(&credentials(request), Operation::ListUserOrders, |pg, caller| {
             let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
             pg.list_user_orders(caller, id.0, status.0.map(Into::into), page)
         })?;
-        Ok(Json(OrderPage { items: page.items.into_iter().map(Order::from).collect(), next_cursor: page.next_cursor }))
+        Ok(JsonBody(OrderPage {
+            items: page.items.into_iter().map(Order::from).collect(),
+            next_cursor: page.next_cursor,
+        }))
     }
 
     /// Place an order for a user; it takes stock (createOrder)
@@ -163,15 +175,15 @@ impl OrdersApi {
             pg.create_order(caller, id.0, new_order(&body)?)
         })?;
         let location = format!("/api/v1/orders/{}", order.id);
-        Ok(CreatedOrder::Created(Json(order.into()), location))
+        Ok(CreatedOrder::Created(JsonBody(order.into()), location))
     }
 
     /// Get one order (getOrder)
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get_order(&self, request: &Request, id: Path<u64>) -> Answer<Json<Order>> {
+    async fn get_order(&self, request: &Request, id: Path<u64>) -> Answer<JsonBody<Order>> {
         let order =
             self.gate.call(&credentials(request), Operation::GetOrder, |pg, caller| pg.get_order(caller, id.0))?;
-        Ok(Json(order.into()))
+        Ok(JsonBody(order.into()))
     }
 
     /// Move an order to its next status (updateOrderStatus)
@@ -181,11 +193,11 @@ impl OrdersApi {
         request: &Request,
         id: Path<u64>,
         body: Json<UpdateOrderStatus>,
-    ) -> Answer<Json<Order>> {
+    ) -> Answer<JsonBody<Order>> {
         let order = self.gate.call(&credentials(request), Operation::UpdateOrderStatus, |pg, caller| {
             pg.update_order_status(caller, id.0, body.status.into())
         })?;
-        Ok(Json(order.into()))
+        Ok(JsonBody(order.into()))
     }
 
     /// Delete an order, giving back its stock if it held some (deleteOrder)

@@ -3,14 +3,15 @@
 use playground_domain::{Operation, PageRequest};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
+use super::json::JsonBody;
 use super::{credentials, Answer, ProductsApi};
 
 /// Something an order can hold.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Product {
     pub id: u64,
     /// Unique stock-keeping unit.
@@ -33,8 +34,9 @@ impl From<playground_domain::Product> for Product {
 }
 
 /// A page of products; pass `nextCursor` as `cursor` to get the next one.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ProductPage {
     pub items: Vec<Product>,
     pub next_cursor: Option<String>,
@@ -51,11 +53,11 @@ impl ProductsApi {
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Answer<Json<ProductPage>> {
+    ) -> Answer<JsonBody<ProductPage>> {
         let page = self.gate.call(&credentials(request), Operation::ListProducts, |pg, caller| {
             Ok(pg.list_products(caller, PageRequest::parse(limit.0, cursor.0.as_deref())?))
         })?;
-        Ok(Json(ProductPage {
+        Ok(JsonBody(ProductPage {
             items: page.items.into_iter().map(Product::from).collect(),
             next_cursor: page.next_cursor,
         }))
@@ -63,9 +65,9 @@ impl ProductsApi {
 
     /// Get one product (getProduct)
     #[oai(path = "/:id", method = "get")]
-    async fn get_product(&self, request: &Request, id: Path<u64>) -> Answer<Json<Product>> {
+    async fn get_product(&self, request: &Request, id: Path<u64>) -> Answer<JsonBody<Product>> {
         let product =
             self.gate.call(&credentials(request), Operation::GetProduct, |pg, caller| pg.get_product(caller, id.0))?;
-        Ok(Json(product.into()))
+        Ok(JsonBody(product.into()))
     }
 }

@@ -7,16 +7,19 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
+use super::json::JsonBody;
 use super::{credentials, Answer, Deleted, UsersApi};
 
 /// A person who places orders.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: u64,
     pub name: String,
     /// Unique, stored lower-case.
     pub email: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -27,23 +30,26 @@ impl From<playground_domain::User> for User {
 }
 
 /// A page of users; pass `nextCursor` as `cursor` to get the next one.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<User>,
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct CreateUser {
     pub name: String,
     pub email: String,
 }
 
 /// Only the fields present change.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Serialize)]
 #[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct UpdateUser {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -53,7 +59,7 @@ pub struct UpdateUser {
 pub enum CreatedUser {
     /// The new user; `Location` is its URL.
     #[oai(status = 201)]
-    Created(Json<User>, #[oai(header = "Location")] String),
+    Created(JsonBody<User>, #[oai(header = "Location")] String),
 }
 
 #[OpenApi(prefix_path = "/users", tag = "super::Tag::Users")]
@@ -68,18 +74,21 @@ impl UsersApi {
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Answer<Json<UserPage>> {
+    ) -> Answer<JsonBody<UserPage>> {
         let page = self.gate.call(&credentials(request), Operation::ListUsers, |pg, caller| {
             Ok(pg.list_users(caller, PageRequest::parse(limit.0, cursor.0.as_deref())?))
         })?;
-        Ok(Json(UserPage { items: page.items.into_iter().map(User::from).collect(), next_cursor: page.next_cursor }))
+        Ok(JsonBody(UserPage {
+            items: page.items.into_iter().map(User::from).collect(),
+            next_cursor: page.next_cursor,
+        }))
     }
 
     /// Get one user (getUser)
     #[oai(path = "/:id", method = "get")]
-    async fn get_user(&self, request: &Request, id: Path<u64>) -> Answer<Json<User>> {
+    async fn get_user(&self, request: &Request, id: Path<u64>) -> Answer<JsonBody<User>> {
         let user = self.gate.call(&credentials(request), Operation::GetUser, |pg, caller| pg.get_user(caller, id.0))?;
-        Ok(Json(user.into()))
+        Ok(JsonBody(user.into()))
     }
 
     /// Create a user (createUser)
@@ -89,16 +98,16 @@ impl UsersApi {
             pg.create_user(caller, NewUser::parse(&body.name, &body.email)?)
         })?;
         let location = format!("/api/v1/users/{}", user.id);
-        Ok(CreatedUser::Created(Json(user.into()), location))
+        Ok(CreatedUser::Created(JsonBody(user.into()), location))
     }
 
     /// Change a user's name or email (updateUser)
     #[oai(path = "/:id", method = "patch")]
-    async fn update_user(&self, request: &Request, id: Path<u64>, body: Json<UpdateUser>) -> Answer<Json<User>> {
+    async fn update_user(&self, request: &Request, id: Path<u64>, body: Json<UpdateUser>) -> Answer<JsonBody<User>> {
         let user = self.gate.call(&credentials(request), Operation::UpdateUser, |pg, caller| {
             pg.update_user(caller, id.0, UserPatch::parse(body.name.as_deref(), body.email.as_deref())?)
         })?;
-        Ok(Json(user.into()))
+        Ok(JsonBody(user.into()))
     }
 
     /// Delete a user who has no orders (deleteUser)
