@@ -115,9 +115,22 @@ impl Playground {
         Ok(user)
     }
 
-    pub fn update_user(&self, _caller: &Caller, id: u64, patch: UserPatch) -> Result<User, DomainError> {
+    pub fn update_user(&self, caller: &Caller, id: u64, patch: UserPatch) -> Result<User, DomainError> {
+        self.update_user_if(caller, id, patch, |_| Ok(()))
+    }
+
+    /// `update_user`, if `precondition` accepts the user as it is now (HTTP `If-Match`), checked
+    /// under the same lock as the change so nothing slips in between.
+    pub fn update_user_if(
+        &self,
+        _caller: &Caller,
+        id: u64,
+        patch: UserPatch,
+        precondition: impl FnOnce(&User) -> Result<(), DomainError>,
+    ) -> Result<User, DomainError> {
         let mut state = self.state.write();
         let mut user = state.user(id)?.clone();
+        precondition(&user)?;
         if let Some(email) = &patch.email {
             state.email_taken_by_other(email.as_str(), Some(id))?;
         }
@@ -137,9 +150,19 @@ impl Playground {
         Ok(user)
     }
 
-    pub fn delete_user(&self, _caller: &Caller, id: u64) -> Result<(), DomainError> {
+    pub fn delete_user(&self, caller: &Caller, id: u64) -> Result<(), DomainError> {
+        self.delete_user_if(caller, id, |_| Ok(()))
+    }
+
+    /// `delete_user`, if `precondition` accepts the user as it is now.
+    pub fn delete_user_if(
+        &self,
+        _caller: &Caller,
+        id: u64,
+        precondition: impl FnOnce(&User) -> Result<(), DomainError>,
+    ) -> Result<(), DomainError> {
         let mut state = self.state.write();
-        state.user(id)?;
+        precondition(state.user(id)?)?;
         let orders = state.order_ids_by_user.get(&id).map_or(0, BTreeSet::len);
         if orders > 0 {
             return Err(DomainError::conflict(format!("user {id} still has {orders} orders: delete them first")));
@@ -327,9 +350,21 @@ impl Playground {
     }
 
     pub fn update_order_status(&self, caller: &Caller, id: u64, next: OrderStatus) -> Result<Order, DomainError> {
+        self.update_order_status_if(caller, id, next, |_| Ok(()))
+    }
+
+    /// `update_order_status`, if `precondition` accepts the order as it is now.
+    pub fn update_order_status_if(
+        &self,
+        caller: &Caller,
+        id: u64,
+        next: OrderStatus,
+        precondition: impl FnOnce(&Order) -> Result<(), DomainError>,
+    ) -> Result<Order, DomainError> {
         let mut state = self.state.write();
         let mut order = state.order(id)?.clone();
         caller.require_owner_of_orders(order.user_id)?;
+        precondition(&order)?;
         if !order.status.can_move_to(next) {
             return Err(DomainError::conflict(format!(
                 "order {id} cannot move from {} to {}",
@@ -348,9 +383,20 @@ impl Playground {
     }
 
     pub fn delete_order(&self, caller: &Caller, id: u64) -> Result<(), DomainError> {
+        self.delete_order_if(caller, id, |_| Ok(()))
+    }
+
+    /// `delete_order`, if `precondition` accepts the order as it is now.
+    pub fn delete_order_if(
+        &self,
+        caller: &Caller,
+        id: u64,
+        precondition: impl FnOnce(&Order) -> Result<(), DomainError>,
+    ) -> Result<(), DomainError> {
         let mut state = self.state.write();
-        let owner = state.order(id)?.user_id;
-        caller.require_owner_of_orders(owner)?;
+        let current = state.order(id)?;
+        caller.require_owner_of_orders(current.user_id)?;
+        precondition(current)?;
         let order = state.orders.remove(&id).ok_or_else(|| DomainError::not_found("order", id))?;
         if order.status.holds_stock() {
             state.restock(&order);

@@ -41,8 +41,14 @@ impl From<DomainError> for Problem {
     }
 }
 
+/// The field a failed `If-Match` names: HTTP's own 412, with the canonical code CONFLICT.
+pub const IF_MATCH: &str = "If-Match";
+
 impl Problem {
     fn status(&self) -> StatusCode {
+        if self.0.field.as_deref() == Some(IF_MATCH) {
+            return StatusCode::PRECONDITION_FAILED;
+        }
         StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
@@ -131,6 +137,14 @@ impl poem_openapi::ApiResponse for Problem {
             deprecated: false,
             schema: <u64 as Type>::schema_ref(),
         };
+        let precondition_failed = MetaResponse {
+            description:
+                "CONFLICT: the If-Match ETag is stale (412 Precondition Failed, HTTP's optimistic concurrency)",
+            status: Some(412),
+            status_range: None,
+            content: vec![MetaMediaType { content_type: PROBLEM_JSON, schema: <ProblemBody as Type>::schema_ref() }],
+            headers: vec![],
+        };
         let responses = ErrorCode::ALL
             .into_iter()
             .map(|code| MetaResponse {
@@ -157,6 +171,7 @@ impl poem_openapi::ApiResponse for Problem {
                     _ => vec![],
                 },
             })
+            .chain(std::iter::once(precondition_failed))
             .collect();
         MetaResponses { responses }
     }

@@ -1,6 +1,7 @@
 //! REST: resources under `/api/v1`, JSON bodies, HTTP status codes, and an OpenAPI 3 document
 //! generated from the same code that serves the requests (poem-openapi), so they cannot disagree.
 
+mod caching;
 mod error;
 mod events;
 mod json;

@@ -8,6 +8,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use time::OffsetDateTime;
 
+use super::caching::{cached, if_match, Cached, PRIVATE};
 use super::json::JsonBody;
 use super::{credentials, Answer, Deleted, OrdersApi};
 
@@ -180,10 +181,10 @@ impl OrdersApi {
 
     /// Get one order (getOrder)
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get_order(&self, request: &Request, id: Path<u64>) -> Answer<JsonBody<Order>> {
+    async fn get_order(&self, request: &Request, id: Path<u64>) -> Answer<Cached<Order>> {
         let order =
             self.gate.call(&credentials(request), Operation::GetOrder, |pg, caller| pg.get_order(caller, id.0))?;
-        Ok(JsonBody(order.into()))
+        Ok(cached(request, &Order::from(order), PRIVATE))
     }
 
     /// Move an order to its next status (updateOrderStatus)
@@ -195,7 +196,10 @@ impl OrdersApi {
         body: Json<UpdateOrderStatus>,
     ) -> Answer<JsonBody<Order>> {
         let order = self.gate.call(&credentials(request), Operation::UpdateOrderStatus, |pg, caller| {
-            pg.update_order_status(caller, id.0, body.status.into())
+            let current_matches = if_match::<Order>(request);
+            pg.update_order_status_if(caller, id.0, body.status.into(), |current| {
+                current_matches(&Order::from(current.clone()))
+            })
         })?;
         Ok(JsonBody(order.into()))
     }
@@ -203,7 +207,10 @@ impl OrdersApi {
     /// Delete an order, giving back its stock if it held some (deleteOrder)
     #[oai(path = "/orders/:id", method = "delete")]
     async fn delete_order(&self, request: &Request, id: Path<u64>) -> Answer<Deleted> {
-        self.gate.call(&credentials(request), Operation::DeleteOrder, |pg, caller| pg.delete_order(caller, id.0))?;
+        self.gate.call(&credentials(request), Operation::DeleteOrder, |pg, caller| {
+            let current_matches = if_match::<Order>(request);
+            pg.delete_order_if(caller, id.0, |current| current_matches(&Order::from(current.clone())))
+        })?;
         Ok(Deleted::NoContent)
     }
 }

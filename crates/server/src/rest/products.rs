@@ -5,7 +5,7 @@ use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::{Object, OpenApi};
 
-use super::json::JsonBody;
+use super::caching::{cached, Cached, PUBLIC};
 use super::{credentials, Answer, ProductsApi};
 
 /// Something an order can hold.
@@ -53,21 +53,20 @@ impl ProductsApi {
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Answer<JsonBody<ProductPage>> {
+    ) -> Answer<Cached<ProductPage>> {
         let page = self.gate.call(&credentials(request), Operation::ListProducts, |pg, caller| {
             Ok(pg.list_products(caller, PageRequest::parse(limit.0, cursor.0.as_deref())?))
         })?;
-        Ok(JsonBody(ProductPage {
-            items: page.items.into_iter().map(Product::from).collect(),
-            next_cursor: page.next_cursor,
-        }))
+        let page =
+            ProductPage { items: page.items.into_iter().map(Product::from).collect(), next_cursor: page.next_cursor };
+        Ok(cached(request, &page, PUBLIC))
     }
 
     /// Get one product (getProduct)
     #[oai(path = "/:id", method = "get")]
-    async fn get_product(&self, request: &Request, id: Path<u64>) -> Answer<JsonBody<Product>> {
+    async fn get_product(&self, request: &Request, id: Path<u64>) -> Answer<Cached<Product>> {
         let product =
             self.gate.call(&credentials(request), Operation::GetProduct, |pg, caller| pg.get_product(caller, id.0))?;
-        Ok(JsonBody(product.into()))
+        Ok(cached(request, &Product::from(product), PUBLIC))
     }
 }

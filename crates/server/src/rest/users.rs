@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
+use super::caching::{cached, if_match, Cached, PRIVATE};
 use super::json::JsonBody;
 use super::{credentials, Answer, Deleted, UsersApi};
 
@@ -86,9 +87,9 @@ impl UsersApi {
 
     /// Get one user (getUser)
     #[oai(path = "/:id", method = "get")]
-    async fn get_user(&self, request: &Request, id: Path<u64>) -> Answer<JsonBody<User>> {
+    async fn get_user(&self, request: &Request, id: Path<u64>) -> Answer<Cached<User>> {
         let user = self.gate.call(&credentials(request), Operation::GetUser, |pg, caller| pg.get_user(caller, id.0))?;
-        Ok(JsonBody(user.into()))
+        Ok(cached(request, &User::from(user), PRIVATE))
     }
 
     /// Create a user (createUser)
@@ -105,7 +106,9 @@ impl UsersApi {
     #[oai(path = "/:id", method = "patch")]
     async fn update_user(&self, request: &Request, id: Path<u64>, body: Json<UpdateUser>) -> Answer<JsonBody<User>> {
         let user = self.gate.call(&credentials(request), Operation::UpdateUser, |pg, caller| {
-            pg.update_user(caller, id.0, UserPatch::parse(body.name.as_deref(), body.email.as_deref())?)
+            let patch = UserPatch::parse(body.name.as_deref(), body.email.as_deref())?;
+            let current_matches = if_match::<User>(request);
+            pg.update_user_if(caller, id.0, patch, |current| current_matches(&User::from(current.clone())))
         })?;
         Ok(JsonBody(user.into()))
     }
@@ -113,7 +116,10 @@ impl UsersApi {
     /// Delete a user who has no orders (deleteUser)
     #[oai(path = "/:id", method = "delete")]
     async fn delete_user(&self, request: &Request, id: Path<u64>) -> Answer<Deleted> {
-        self.gate.call(&credentials(request), Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id.0))?;
+        self.gate.call(&credentials(request), Operation::DeleteUser, |pg, caller| {
+            let current_matches = if_match::<User>(request);
+            pg.delete_user_if(caller, id.0, |current| current_matches(&User::from(current.clone())))
+        })?;
         Ok(Deleted::NoContent)
     }
 }

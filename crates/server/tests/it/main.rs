@@ -1,4 +1,5 @@
 mod binary;
+mod caching;
 mod helpers;
 mod interop;
 mod matrix;

@@ -1,0 +1,144 @@
+//! HTTP caching done the HTTP way: a strong `ETag` (a hash of the exact body) and
+//! `Cache-Control` on reads, `If-None-Match` answered with 304 and no body, and `If-Match` on
+//! writes checked against the resource as it is at the moment of the change (412 when stale).
+
+use std::marker::PhantomData;
+
+use base64::Engine;
+use playground_domain::DomainError;
+use poem::http::{header, StatusCode};
+use poem::{IntoResponse, Request, Response};
+use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::ApiResponse;
+use serde::Serialize;
+use sha1::Digest;
+
+use super::error::IF_MATCH;
+
+/// Shared caches may keep it, but must check with the server (cheap: a 304) before reuse.
+pub const PUBLIC: &str = "public, no-cache";
+/// Only the caller's own cache may keep it, and must revalidate.
+pub const PRIVATE: &str = "private, no-cache";
+
+/// A cacheable JSON answer: the body with its ETag, or 304 (no body) when the client's copy is
+/// current. `T` is what the body holds, for the OpenAPI document.
+pub struct Cached<T> {
+    body: Option<Vec<u8>>,
+    etag: String,
+    cache_control: &'static str,
+    schema: PhantomData<T>,
+}
+
+/// The strong ETag of a body.
+fn etag_of(body: &[u8]) -> String {
+    let digest = sha1::Sha1::digest(body);
+    format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]))
+}
+
+/// Does a list of entity tags (`If-None-Match`, `If-Match`) name this one? `*` names any.
+fn listed(header: &str, etag: &str) -> bool {
+    header.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+}
+
+/// Serializes a representation and answers 304 when `If-None-Match` already has it.
+pub fn cached<T: Serialize>(request: &Request, value: &T, cache_control: &'static str) -> Cached<T> {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let etag = etag_of(&body);
+    let current = request.header(header::IF_NONE_MATCH).is_some_and(|tags| listed(tags, &etag));
+    Cached { body: (!current).then_some(body), etag, cache_control, schema: PhantomData }
+}
+
+/// The `If-Match` check for a write: the current representation's ETag must be listed.
+pub fn if_match<T: Serialize>(request: &Request) -> impl Fn(&T) -> Result<(), DomainError> + '_ {
+    move |current: &T| match request.header(header::IF_MATCH) {
+        None => Ok(()),
+        Some(tags) => {
+            let etag = etag_of(&serde_json::to_vec(current).unwrap_or_default());
+            if listed(tags, &etag) {
+                Ok(())
+            } else {
+                Err(DomainError {
+                    field: Some(IF_MATCH.to_owned()),
+                    ..DomainError::conflict(format!(
+                        "the resource changed: its ETag is now {etag}, not {tags}; read it again and retry"
+                    ))
+                })
+            }
+        }
+    }
+}
+
+impl<T: Send> IntoResponse for Cached<T> {
+    fn into_response(self) -> Response {
+        let response =
+            Response::builder().header(header::ETAG, self.etag).header(header::CACHE_CONTROL, self.cache_control);
+        match self.body {
+            Some(body) => response.content_type("application/json; charset=utf-8").body(body),
+            None => response.status(StatusCode::NOT_MODIFIED).finish(),
+        }
+    }
+}
+
+impl<T: Type + Send> ApiResponse for Cached<T> {
+    fn meta() -> MetaResponses {
+        let headers = || {
+            vec![
+                MetaHeader {
+                    name: "ETag".into(),
+                    description: Some("Strong validator of this exact representation".into()),
+                    required: true,
+                    deprecated: false,
+                    schema: <String as Type>::schema_ref(),
+                },
+                MetaHeader {
+                    name: "Cache-Control".into(),
+                    description: Some("How caches may keep it (they must revalidate)".into()),
+                    required: true,
+                    deprecated: false,
+                    schema: <String as Type>::schema_ref(),
+                },
+            ]
+        };
+        MetaResponses {
+            responses: vec![
+                MetaResponse {
+                    description: "The representation, with its ETag",
+                    status: Some(200),
+                    status_range: None,
+                    content: vec![MetaMediaType {
+                        content_type: "application/json; charset=utf-8",
+                        schema: T::schema_ref(),
+                    }],
+                    headers: headers(),
+                },
+                MetaResponse {
+                    description: "Not Modified: the If-None-Match ETag is current; no body",
+                    status: Some(304),
+                    status_range: None,
+                    content: vec![],
+                    headers: headers(),
+                },
+            ],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_tag_lists_match_strongly_and_weakly() {
+        let etag = etag_of(b"{}");
+        assert!(listed(&etag, &etag));
+        assert!(listed(&format!("\"other\", W/{etag}"), &etag));
+        assert!(listed("*", &etag));
+        assert!(!listed("\"other\"", &etag));
+        assert_ne!(etag_of(b"{}"), etag_of(b"{ }"));
+    }
+}
