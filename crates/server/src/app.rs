@@ -34,6 +34,7 @@ pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> a
         max_body_bytes: limits.max_body_bytes,
         wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
     };
+    let openrpc = ws::OpenRpc::new(&format!("{}/ws", base_url.replacen("http", "ws", 1)));
     let http = Route::new()
         .nest("/api/v1", rest.with(rest::BodyLimit(limits.max_body_bytes)))
         .at("/openapi.json", openapi_json)
@@ -47,7 +48,11 @@ pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> a
         )
         .at("/graphql/ws", get(graphql::subscriptions).data(schemas.clone()))
         .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
-        .at("/ws", get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)).data(gate.clone()))
+        .at(
+            "/ws",
+            get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)).data(openrpc.clone()).data(gate.clone()),
+        )
+        .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))

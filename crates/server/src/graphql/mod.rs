@@ -87,8 +87,9 @@ impl PageInfo {
     }
 }
 
-/// The graph, twice: with every validation rule, for a query text seen for the first time,
-/// and with the fast rule set (limits still apply), for a text that already passed the full set.
+/// The graph, twice: with every validation rule and the depth limit, for a query text seen for
+/// the first time (and every subscription), and with the fast rule set (the complexity limit
+/// still applies), for a text that already passed the full set.
 #[derive(Clone)]
 pub struct Schemas {
     strict: PlaygroundSchema,
@@ -96,15 +97,19 @@ pub struct Schemas {
 }
 
 pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Schemas {
-    let build = |mode| {
+    let builder = || {
         Schema::build(Query::default(), Mutation::default(), events::EventSubscription)
             .data(gate.clone())
-            .extension(depth::DepthLimit { max_depth })
             .limit_complexity(max_complexity)
-            .validation_mode(mode)
-            .finish()
     };
-    Schemas { strict: build(async_graphql::ValidationMode::Strict), fast: build(async_graphql::ValidationMode::Fast) }
+    // The depth of a query is a property of its text: checked with every rule on first sight,
+    // it need not be walked again for a text already in the cache.
+    let strict = builder()
+        .extension(depth::DepthLimit { max_depth })
+        .validation_mode(async_graphql::ValidationMode::Strict)
+        .finish();
+    let fast = builder().validation_mode(async_graphql::ValidationMode::Fast).finish();
+    Schemas { strict, fast }
 }
 
 /// Runs one operation through the gate with the request's credentials.

@@ -2,6 +2,7 @@
 //! handshake (headers or `api_key` query) or a first `auth` call; a bad handshake credential is
 //! accepted then closed with 1008 and the reason, because browsers cannot read a refused upgrade.
 
+mod discover;
 mod error;
 mod events;
 mod orders;
@@ -23,6 +24,22 @@ use crate::gate::Gate;
 #[derive(Clone, Copy)]
 pub struct MaxMessageBytes(pub usize);
 
+/// The OpenRPC document of `/ws`, built once with the server's address.
+#[derive(Clone)]
+pub struct OpenRpc(pub Arc<serde_json::Value>);
+
+impl OpenRpc {
+    pub fn new(ws_url: &str) -> OpenRpc {
+        OpenRpc(Arc::new(discover::openrpc(ws_url)))
+    }
+}
+
+/// `GET /ws/openrpc.json`: what `rpc.discover` answers.
+#[handler]
+pub fn openrpc_document(document: Data<&OpenRpc>) -> poem::web::Json<serde_json::Value> {
+    poem::web::Json(document.0 .0.as_ref().clone())
+}
+
 /// The WebSocket library cuts the connection off at this multiple of the bound; below it an
 /// oversized message is read whole and answered with a clean close 1009 that the client sees.
 const HARD_LIMIT_FACTOR: usize = 16;
@@ -36,13 +53,15 @@ pub fn endpoint(
     request: &Request,
     gate: Data<&Arc<Gate>>,
     limit: Data<&MaxMessageBytes>,
+    openrpc: Data<&OpenRpc>,
 ) -> impl IntoResponse {
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let gate = gate.0.clone();
     let limit = limit.0 .0;
     let hard_limit = limit.saturating_mul(HARD_LIMIT_FACTOR);
     let config = WebSocketConfig::default().max_message_size(Some(hard_limit)).max_frame_size(Some(hard_limit));
-    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limit, socket))
+    let openrpc = openrpc.0 .0.clone();
+    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limit, openrpc, socket))
 }
 
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
@@ -81,7 +100,13 @@ const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 /// Queued notifications written per flush, so a busy feed cannot starve requests.
 const NOTIFICATIONS_PER_FLUSH: usize = 64;
 
-async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usize, mut socket: WebSocketStream) {
+async fn serve_connection(
+    gate: Arc<Gate>,
+    credentials: Credentials,
+    limit: usize,
+    openrpc: Arc<serde_json::Value>,
+    mut socket: WebSocketStream,
+) {
     let session = gate.session(&credentials);
     if let (false, Err(why)) = (credentials.is_empty(), &session) {
         close(socket, CloseCode::Policy, why.message.clone()).await;
@@ -91,7 +116,7 @@ async fn serve_connection(gate: Arc<Gate>, credentials: Credentials, limit: usiz
     let (outgoing, mut notifications) = tokio::sync::mpsc::channel(events::OUTGOING_QUEUE);
     let subscriptions = events::Subscriptions::new(outgoing);
     let overflowed = subscriptions.overflowed.clone();
-    let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions };
+    let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions, openrpc };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
     let mut awaiting_pong = false;
     loop {

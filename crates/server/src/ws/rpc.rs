@@ -17,6 +17,8 @@ pub struct Connection {
     pub session: Result<std::sync::Arc<Session>, DomainError>,
     pub peer: Option<std::net::IpAddr>,
     pub subscriptions: super::events::Subscriptions,
+    /// What `rpc.discover` answers.
+    pub openrpc: std::sync::Arc<Value>,
 }
 
 /// One call's way into the gate, with the connection's session.
@@ -97,6 +99,7 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Box
         "auth" => return auth(connection, raw).map_err(rpc_error),
         "events.subscribe" => return super::events::subscribe(connection, raw).map_err(rpc_error),
         "events.unsubscribe" => return super::events::unsubscribe(connection, raw).map_err(rpc_error),
+        "rpc.discover" => return Ok(to_json(connection.openrpc.as_ref())),
         _ => {}
     }
     let call = Call { connection };

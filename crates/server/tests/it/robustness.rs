@@ -408,3 +408,28 @@ async fn api_keys_work_in_the_query_string_and_soap_bearer_tokens_meet_the_same_
     assert!(error["Message"].as_str().is_some_and(|m| m.contains("bearer token")), "{error}");
     assert!(tree["Envelope"]["Body"]["GetUserResponse"].is_object());
 }
+
+#[tokio::test]
+async fn rpc_discover_describes_every_method_and_each_one_answers() {
+    let app = spawn_app().await;
+    let mut socket = app.ws_connect(Key::Read).await;
+    let discovered = rpc(&mut socket, r#"{"jsonrpc":"2.0","id":1,"method":"rpc.discover"}"#).await["result"].clone();
+    let served: Value =
+        app.http.get(format!("{}/ws/openrpc.json", app.base)).send().await.expect("get").json().await.expect("json");
+    assert_eq!(discovered, served);
+    assert_eq!(served["openrpc"], "1.2.6");
+    let methods: Vec<String> = served["methods"]
+        .as_array()
+        .expect("methods")
+        .iter()
+        .map(|m| m["name"].as_str().expect("name").to_owned())
+        .collect();
+    for method in playground_domain::Operation::ALL.iter().filter_map(|operation| operation.info().ws_method) {
+        assert!(methods.iter().any(|m| m == method), "{method} is not described");
+    }
+    for (index, method) in methods.iter().enumerate() {
+        let call = json!({"jsonrpc": "2.0", "id": index, "method": method, "params": {}});
+        let reply = rpc(&mut socket, &call.to_string()).await;
+        assert_ne!(reply["error"]["code"], -32601, "{method} is described but not served: {reply}");
+    }
+}

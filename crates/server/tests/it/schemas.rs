@@ -36,4 +36,8 @@ async fn checked_in_schemas_match_the_served_ones() {
     compare_or_update("openapi.json", &openapi);
     compare_or_update("playground.wsdl", &get("/soap?wsdl").await.replace(&app.base, PLACEHOLDER_BASE));
     compare_or_update("schema.graphql", &get("/graphql/schema.graphql").await);
+    let openrpc: serde_json::Value = serde_json::from_str(&get("/ws/openrpc.json").await).expect("OpenRPC JSON");
+    let openrpc = serde_json::to_string_pretty(&openrpc).expect("pretty");
+    let ws_base = app.base.replacen("http", "ws", 1);
+    compare_or_update("openrpc.json", &(openrpc.replace(&ws_base, "ws://127.0.0.1:8080") + "\n"));
 }

@@ -1,0 +1,67 @@
+//! `rpc.discover` and `GET /ws/openrpc.json`: the OpenRPC document of every method on `/ws`,
+//! so JSON-RPC clients discover the API the way gRPC clients use reflection.
+
+use serde_json::{json, Value};
+
+fn param(name: &str, schema: Value, required: bool) -> Value {
+    json!({"name": name, "schema": schema, "required": required})
+}
+
+fn id() -> Value {
+    json!({"type": "integer", "minimum": 1})
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn page_of(name: &str) -> Value {
+    json!({"type": "object", "properties": {"items": {"type": "array", "items": reference(name)}, "nextCursor": {"type": ["string", "null"]}}})
+}
+
+fn method(name: &str, summary: &str, params: Vec<Value>, result: Value) -> Value {
+    json!({"name": name, "summary": summary, "paramStructure": "by-name", "params": params, "result": {"name": "result", "schema": result}})
+}
+
+/// The document, for `base_url`'s `/ws`.
+pub fn openrpc(ws_url: &str) -> Value {
+    let limit = || param("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}), false);
+    let cursor = || param("cursor", json!({"type": "string"}), false);
+    let status = json!({"type": "string", "enum": ["pending", "paid", "shipped", "delivered", "cancelled"]});
+    let event_types = json!({"type": "string", "enum": ["user.created", "user.updated", "user.deleted", "order.created", "order.status_changed", "order.deleted"]});
+    let nothing = json!({"type": "null"});
+    json!({
+        "openrpc": "1.2.6",
+        "info": {
+            "title": "api-playground JSON-RPC over WebSocket",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The same operations and data as the REST, GraphQL, gRPC and SOAP faces. Params are named and results are the REST bodies. Errors carry error.data.code, the canonical code. Server notifications: `event` {subscription, event} and `gap` {subscription, afterSeq}."
+        },
+        "servers": [{"name": "this server", "url": ws_url}],
+        "methods": [
+            method("auth", "Authenticate the connection", vec![param("apiKey", json!({"type": "string"}), false), param("token", json!({"type": "string"}), false)],
+                json!({"type": "object", "properties": {"authenticated": {"type": "boolean"}, "scopes": {"type": "string"}}})),
+            method("users.list", "listUsers", vec![limit(), cursor()], page_of("User")),
+            method("users.get", "getUser", vec![param("id", id(), true)], reference("User")),
+            method("users.create", "createUser", vec![param("name", json!({"type": "string"}), true), param("email", json!({"type": "string"}), true)], reference("User")),
+            method("users.update", "updateUser", vec![param("id", id(), true), param("name", json!({"type": "string"}), false), param("email", json!({"type": "string"}), false)], reference("User")),
+            method("users.delete", "deleteUser", vec![param("id", id(), true)], nothing.clone()),
+            method("products.list", "listProducts", vec![limit(), cursor()], page_of("Product")),
+            method("products.get", "getProduct", vec![param("id", id(), true)], reference("Product")),
+            method("orders.listByUser", "listUserOrders", vec![param("userId", id(), true), param("status", status.clone(), false), limit(), cursor()], page_of("Order")),
+            method("orders.get", "getOrder", vec![param("id", id(), true)], reference("Order")),
+            method("orders.create", "createOrder", vec![param("userId", id(), true), param("items", json!({"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "object", "required": ["productId", "quantity"], "properties": {"productId": id(), "quantity": {"type": "integer", "minimum": 1, "maximum": 1000}}}}), true)], reference("Order")),
+            method("orders.updateStatus", "updateOrderStatus", vec![param("id", id(), true), param("status", status, true)], reference("Order")),
+            method("orders.delete", "deleteOrder", vec![param("id", id(), true)], nothing.clone()),
+            method("events.subscribe", "Push every event after afterSeq (or from now) as `event` notifications", vec![param("types", json!({"type": "array", "items": event_types}), false), param("afterSeq", json!({"type": "integer", "minimum": 0}), false)],
+                json!({"type": "object", "properties": {"subscription": {"type": "integer"}, "afterSeq": {"type": "integer"}}})),
+            method("events.unsubscribe", "Stop a subscription", vec![param("subscription", json!({"type": "integer"}), true)], json!({"type": "boolean"})),
+            method("rpc.discover", "This document", vec![], json!({"type": "object"})),
+        ],
+        "components": {"schemas": {
+            "User": {"type": "object", "properties": {"id": id(), "name": {"type": "string"}, "email": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}},
+            "Product": {"type": "object", "properties": {"id": id(), "sku": {"type": "string"}, "name": {"type": "string"}, "priceCents": {"type": "integer"}, "currency": {"type": "string"}, "stock": {"type": "integer"}}},
+            "Order": {"type": "object", "properties": {"id": id(), "userId": id(), "items": {"type": "array", "items": {"type": "object", "properties": {"productId": id(), "quantity": {"type": "integer"}, "unitPriceCents": {"type": "integer"}}}}, "totalCents": {"type": "integer"}, "currency": {"type": "string"}, "status": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}}
+        }}
+    })
+}
