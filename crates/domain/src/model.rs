@@ -118,7 +118,8 @@ impl Currency {
         }
     }
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+        // Always ASCII: `parse` is the only way in.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 

@@ -4,7 +4,7 @@ use playground_domain::{NewOrder, NewOrderItem, Operation, OrderStatus, PageRequ
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::rpc::{params, to_json, Call, Listed, RpcResult};
+use super::rpc::{params, to_json, Call, IdParams, Listed, RpcResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -13,12 +13,6 @@ struct ListByUserParams {
     status: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdParams {
-    id: u64,
 }
 
 #[derive(Deserialize)]

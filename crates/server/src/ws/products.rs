@@ -1,23 +1,9 @@
 //! `products.*`: the catalogue as JSON-RPC methods.
 
 use playground_domain::{Operation, PageRequest};
-use serde::Deserialize;
 use serde_json::Value;
 
-use super::rpc::{params, to_json, Call, Listed, RpcResult};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListParams {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdParams {
-    id: u64,
-}
+use super::rpc::{params, to_json, Call, IdParams, ListParams, Listed, RpcResult};
 
 pub fn list(call: Call<'_>, raw: Value) -> RpcResult {
     let ListParams { limit, cursor } = params(raw)?;

@@ -49,6 +49,21 @@ pub fn to_json<T: serde::Serialize>(value: T) -> Box<RawValue> {
     serde_json::value::to_raw_value(&value).unwrap_or_default()
 }
 
+/// `{limit?, cursor?}`: the params of every paginated list.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// `{id}`: the params of every call on one entity.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdParams {
+    pub id: u64,
+}
+
 /// A page of a list, as REST answers it: `{items, nextCursor}`.
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]

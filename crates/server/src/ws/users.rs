@@ -4,20 +4,7 @@ use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::rpc::{params, to_json, Call, Listed, RpcResult};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListParams {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IdParams {
-    id: u64,
-}
+use super::rpc::{params, to_json, Call, IdParams, ListParams, Listed, RpcResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
