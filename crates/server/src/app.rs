@@ -29,6 +29,8 @@ pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> a
     let limits = &settings.limits;
     let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
     let openapi_json = rest.spec_endpoint();
+    // Swagger UI with its script and styles inline: it works with no internet.
+    let swagger_ui = rest.swagger_ui();
     let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
     let soap_config = soap::SoapConfig {
         max_body_bytes: limits.max_body_bytes,
@@ -38,6 +40,7 @@ pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> a
     let http = Route::new()
         .nest("/api/v1", rest.with(rest::BodyLimit(limits.max_body_bytes)))
         .at("/openapi.json", openapi_json)
+        .nest("/docs", swagger_ui)
         .at(
             "/graphql",
             get(graphql::endpoint)
@@ -77,7 +80,7 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     };
     format!(
         "api-playground {version}: five protocols, one port, {data}
-  REST      {base_url}/api/v1/users/42        OpenAPI {base_url}/openapi.json
+  REST      {base_url}/api/v1/users/42        OpenAPI {base_url}/openapi.json, Swagger UI {base_url}/docs
   GraphQL   {base_url}/graphql                {{ user(id: 42) {{ name email }} }}
   gRPC      {host} (h2c)          playground.v1.UserService/GetUser, with reflection
   WebSocket ws://{host}/ws                 {{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":42}}}}

@@ -350,10 +350,7 @@ impl TestApp {
                 .await
                 .map(|r| {
                     let r = r.into_inner();
-                    json!({
-                        "items": r.users.iter().map(grpc_user).collect::<Vec<_>>(),
-                        "nextCursor": if r.next_page_token.is_empty() { Value::Null } else { json!(r.next_page_token) },
-                    })
+                    page(r.users.iter().map(grpc_user).collect(), &r.next_page_token)
                 }),
             Call::GetUser { id } => client
                 .get_user(request(key, pb::GetUserRequest { id: *id }))
@@ -399,10 +396,7 @@ impl TestApp {
                 .await
                 .map(|r| {
                     let r = r.into_inner();
-                    json!({
-                        "items": r.products.iter().map(grpc_product).collect::<Vec<_>>(),
-                        "nextCursor": if r.next_page_token.is_empty() { Value::Null } else { json!(r.next_page_token) },
-                    })
+                    page(r.products.iter().map(grpc_product).collect(), &r.next_page_token)
                 }),
             Call::GetProduct { id } => products
                 .get_product(request(key, pb::GetProductRequest { id: *id }))
@@ -421,10 +415,7 @@ impl TestApp {
                 .await
                 .map(|r| {
                     let r = r.into_inner();
-                    json!({
-                        "items": r.orders.iter().map(grpc_order).collect::<Vec<_>>(),
-                        "nextCursor": if r.next_page_token.is_empty() { Value::Null } else { json!(r.next_page_token) },
-                    })
+                    page(r.orders.iter().map(grpc_order).collect(), &r.next_page_token)
                 }),
             Call::GetOrder { id } => orders
                 .get_order(request(key, pb::GetOrderRequest { id: *id }))
@@ -643,6 +634,11 @@ impl TestApp {
             Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => soap_user(&answer["User"]),
         })
     }
+}
+
+/// A list page in the common form; an empty token means the last page.
+fn page(items: Vec<Value>, next_page_token: &str) -> Value {
+    json!({"items": items, "nextCursor": if next_page_token.is_empty() { Value::Null } else { json!(next_page_token) }})
 }
 
 /// A repeated XML element: none, one (an object) or many (an array).

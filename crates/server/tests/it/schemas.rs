@@ -41,3 +41,13 @@ async fn checked_in_schemas_match_the_served_ones() {
     let ws_base = app.base.replacen("http", "ws", 1);
     compare_or_update("openrpc.json", &(openrpc.replace(&ws_base, "ws://127.0.0.1:8080") + "\n"));
 }
+
+#[tokio::test]
+async fn swagger_ui_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    let page = app.http.get(format!("{}/docs", app.base)).send().await.expect("docs");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("SwaggerUIBundle") && html.contains("/users/{id}"), "the UI and the document, inline");
+    assert!(!html.contains("<script src=\"http") && !html.contains("<link href=\"http"), "no assets from a CDN");
+}
