@@ -27,7 +27,16 @@ pub struct Cached<T> {
     body: Option<Vec<u8>>,
     etag: String,
     cache_control: &'static str,
+    /// The next page's URL, for a `Link: <...>; rel="next"` header.
+    next: Option<String>,
     schema: PhantomData<T>,
+}
+
+impl<T> Cached<T> {
+    /// Adds the RFC 8288 link to the next page of a list.
+    pub fn with_next(self, next: Option<String>) -> Self {
+        Cached { next, ..self }
+    }
 }
 
 /// The strong ETag of a body.
@@ -46,7 +55,7 @@ pub fn cached<T: Serialize>(request: &Request, value: &T, cache_control: &'stati
     let body = serde_json::to_vec(value).unwrap_or_default();
     let etag = etag_of(&body);
     let current = request.header(header::IF_NONE_MATCH).is_some_and(|tags| listed(tags, &etag));
-    Cached { body: (!current).then_some(body), etag, cache_control, schema: PhantomData }
+    Cached { body: (!current).then_some(body), etag, cache_control, next: None, schema: PhantomData }
 }
 
 /// The `If-Match` check for a write: the current representation's ETag must be listed.
@@ -71,8 +80,11 @@ pub fn if_match<T: Serialize>(request: &Request) -> impl Fn(&T) -> Result<(), Do
 
 impl<T: Send> IntoResponse for Cached<T> {
     fn into_response(self) -> Response {
-        let response =
+        let mut response =
             Response::builder().header(header::ETAG, self.etag).header(header::CACHE_CONTROL, self.cache_control);
+        if let Some(next) = &self.next {
+            response = response.header(header::LINK, super::json::link_next(next));
+        }
         match self.body {
             Some(body) => response.content_type("application/json; charset=utf-8").body(body),
             None => response.status(StatusCode::NOT_MODIFIED).finish(),
@@ -95,6 +107,13 @@ impl<T: Type + Send> ApiResponse for Cached<T> {
                     name: "Cache-Control".into(),
                     description: Some("How caches may keep it (they must revalidate)".into()),
                     required: true,
+                    deprecated: false,
+                    schema: <String as Type>::schema_ref(),
+                },
+                MetaHeader {
+                    name: "Link".into(),
+                    description: Some("On lists: RFC 8288 link to the next page (rel=\"next\")".into()),
+                    required: false,
                     deprecated: false,
                     schema: <String as Type>::schema_ref(),
                 },

@@ -9,7 +9,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::caching::{cached, if_match, Cached, PRIVATE};
-use super::json::JsonBody;
+use super::json::{next_page_url, JsonBody, Paged};
 use super::{credentials, Answer, Deleted, OrdersApi};
 
 /// Where an order is: pending → paid → shipped → delivered, or cancelled from pending or paid.
@@ -158,15 +158,15 @@ impl OrdersApi {
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Answer<JsonBody<OrderPage>> {
+    ) -> Answer<Paged<OrderPage>> {
         let page = self.gate.call(&credentials(request), Operation::ListUserOrders, |pg, caller| {
             let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
             pg.list_user_orders(caller, id.0, status.0.map(Into::into), page)
         })?;
-        Ok(JsonBody(OrderPage {
-            items: page.items.into_iter().map(Order::from).collect(),
-            next_cursor: page.next_cursor,
-        }))
+        let next = next_page_url(request, page.next_cursor.as_deref());
+        let page =
+            OrderPage { items: page.items.into_iter().map(Order::from).collect(), next_cursor: page.next_cursor };
+        Ok(Paged { page, next })
     }
 
     /// Place an order for a user; it takes stock (createOrder)

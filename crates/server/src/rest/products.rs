@@ -59,7 +59,8 @@ impl ProductsApi {
         })?;
         let page =
             ProductPage { items: page.items.into_iter().map(Product::from).collect(), next_cursor: page.next_cursor };
-        Ok(cached(request, &page, PUBLIC))
+        let next = super::json::next_page_url(request, page.next_cursor.as_deref());
+        Ok(cached(request, &page, PUBLIC).with_next(next))
     }
 
     /// Get one product (getProduct)

@@ -8,7 +8,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::caching::{cached, if_match, Cached, PRIVATE};
-use super::json::JsonBody;
+use super::json::{next_page_url, JsonBody, Paged};
 use super::{credentials, Answer, Deleted, UsersApi};
 
 /// A person who places orders.
@@ -75,14 +75,13 @@ impl UsersApi {
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Answer<JsonBody<UserPage>> {
+    ) -> Answer<Paged<UserPage>> {
         let page = self.gate.call(&credentials(request), Operation::ListUsers, |pg, caller| {
             Ok(pg.list_users(caller, PageRequest::parse(limit.0, cursor.0.as_deref())?))
         })?;
-        Ok(JsonBody(UserPage {
-            items: page.items.into_iter().map(User::from).collect(),
-            next_cursor: page.next_cursor,
-        }))
+        let next = next_page_url(request, page.next_cursor.as_deref());
+        let page = UserPage { items: page.items.into_iter().map(User::from).collect(), next_cursor: page.next_cursor };
+        Ok(Paged { page, next })
     }
 
     /// Get one user (getUser)

@@ -71,3 +71,33 @@ async fn etags_revalidate_reads_and_guard_writes() {
     let delete = app.http.delete(&order_url).header("x-api-key", "demo-write-key").header("if-match", order_etag);
     assert_eq!(delete.send().await.expect("delete").status(), 204);
 }
+
+#[tokio::test]
+async fn lists_link_to_their_next_page() {
+    let app = spawn_app().await;
+    let mut url = format!("{}/api/v1/users?limit=20", app.base);
+    let mut seen = Vec::new();
+    loop {
+        let response = app.http.get(&url).header("x-api-key", "demo-read-key").send().await.expect("page");
+        let link = response.headers().get("link").map(|v| v.to_str().expect("ascii").to_owned());
+        let page: Value = response.json().await.expect("json");
+        seen.extend(page["items"].as_array().expect("items").iter().map(|u| u["id"].as_u64().expect("id")));
+        match link {
+            Some(link) => {
+                assert!(link.ends_with("; rel=\"next\""), "{link}");
+                let target = link.trim_start_matches('<').split('>').next().expect("a URL");
+                assert!(target.starts_with("/api/v1/users?limit=20&cursor="), "{target}");
+                assert_eq!(Some(target.rsplit("cursor=").next().expect("cursor")), page["nextCursor"].as_str());
+                url = format!("{}{target}", app.base);
+            }
+            None => {
+                assert!(page["nextCursor"].is_null());
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, (1..=50).collect::<Vec<u64>>(), "following the links walks the whole list once");
+    let products = app.http.get(format!("{}/api/v1/products?limit=5", app.base)).header("x-api-key", "demo-read-key");
+    let products = products.send().await.expect("products");
+    assert!(products.headers()["link"].to_str().expect("ascii").contains("cursor="));
+}
