@@ -69,25 +69,31 @@ pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> a
 fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     let host = addr.to_string();
     let auth = if settings.no_auth {
-        "auth      off (--no-auth): every operation is open".to_owned()
+        "auth       off (--no-auth): every operation is open".to_owned()
     } else {
         let keys: Vec<String> = settings.api_keys.iter().map(|key| format!("{} [{}]", key.key, key.scopes)).collect();
-        format!("api keys  {}  (header X-API-Key or query api_key)", keys.join(", "))
+        format!("api keys   {}  (header X-API-Key or query api_key)", keys.join(", "))
     };
     let data = match settings.seed {
         Some(seed) => format!("demo data seed {seed}"),
         None => "no data (--empty)".to_owned(),
     };
+    let ws_url = format!("ws://{host}/ws");
+    let grpc_at = format!("{host} (h2c)");
+    let rest_url = format!("{base_url}/api/v1/users/42");
+    let graphql_url = format!("{base_url}/graphql");
+    let soap_url = format!("{base_url}/soap");
     format!(
         "api-playground {version}: five protocols, one port, {data}
-  REST      {base_url}/api/v1/users/42        OpenAPI {base_url}/openapi.json, Swagger UI {base_url}/docs
-  GraphQL   {base_url}/graphql                {{ user(id: 42) {{ name email }} }}
-  gRPC      {host} (h2c)          playground.v1.UserService/GetUser, with reflection
-  WebSocket ws://{host}/ws                 {{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":42}}}}
-  SOAP      {base_url}/soap                   WSDL {base_url}/soap?wsdl
-  ops       {base_url}/healthz  {base_url}/readyz
+  REST       {rest_url:<44} OpenAPI {base_url}/openapi.json, Swagger UI {base_url}/docs
+  GraphQL    {graphql_url:<44} {{ user(id: 42) {{ name email }} }}, subscriptions on /graphql/ws
+  gRPC       {grpc_at:<44} playground.v1.UserService/GetUser, with reflection
+  WebSocket  {ws_url:<44} {{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":42}}}}
+  SOAP       {soap_url:<44} WSDL {base_url}/soap?wsdl
+  events     {base_url}/api/v1/events (poll, ?wait= long poll), /api/v1/events/stream (SSE)
+  ops        {base_url}/healthz  {base_url}/readyz
   {auth}
-  rate      burst {burst}, {per_second}/s per caller, shared by all protocols",
+  rate       burst {burst}, {per_second}/s per caller, shared by all protocols",
         version = env!("CARGO_PKG_VERSION"),
         burst = settings.default_tier.burst,
         per_second = settings.default_tier.per_second,
