@@ -9,7 +9,8 @@ use std::time::Duration;
 use playground_domain::Playground;
 use poem::endpoint::BoxEndpoint;
 use poem::listener::TcpAcceptor;
-use poem::{get, EndpointExt, Response, Route};
+use poem::middleware::Cors;
+use poem::{get, Endpoint, EndpointExt, Response, Route};
 
 use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
@@ -20,7 +21,11 @@ use crate::{graphql, grpc, ops, rest, soap, ws};
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every protocol's endpoint on one router, behind the one-port dispatcher.
-pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> anyhow::Result<OnePort> {
+pub async fn build(
+    settings: &Settings,
+    base_url: &str,
+    shutdown: Shutdown,
+) -> anyhow::Result<impl Endpoint<Output = Response>> {
     let playground = Arc::new(Playground::new(settings.event_history));
     if let Some(seed) = settings.seed {
         playground_domain::seed::seed(&playground, seed);
@@ -62,7 +67,18 @@ pub async fn build(settings: &Settings, base_url: &str, shutdown: Shutdown) -> a
         .catch_all_error(rest::catch_all);
     let http: BoxEndpoint<'static, Response> = http.boxed();
     let grpc = grpc::routes(gate, limits.max_body_bytes).await?;
-    Ok(OnePort::new(grpc, http))
+    // CORS around everything, gRPC included, so a browser page on another origin can call
+    // every protocol (gRPC-Web's preflight reaches this layer before the dispatcher).
+    let cors = Cors::new().expose_headers([
+        "grpc-status",
+        "grpc-message",
+        "grpc-status-details-bin",
+        "etag",
+        "link",
+        "location",
+        "retry-after",
+    ]);
+    Ok(OnePort::new(grpc, http).with(cors))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.

@@ -53,3 +53,63 @@ async fn grpc_reflection_lists_the_services() {
     assert!(names.contains(&"playground.v1.UserService".to_owned()), "{names:?}");
     assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
 }
+
+/// A gRPC-Web unary call over plain HTTP/1.1, as a browser makes it: the frame in the body and
+/// the status in a trailer frame at the end of the body.
+#[tokio::test]
+async fn grpc_web_works_over_http1_from_another_origin() {
+    use base64::Engine;
+    use prost::Message as _;
+    let app = spawn_app().await;
+    let message = api_playground::pb::GetUserRequest { id: 42 }.encode_to_vec();
+    let mut frame = vec![0u8];
+    frame.extend((message.len() as u32).to_be_bytes());
+    frame.extend(&message);
+    let url = format!("{}/playground.v1.UserService/GetUser", app.base);
+    let preflight = app
+        .http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "http://example.test")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,x-grpc-web,x-api-key")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert!(preflight.headers().contains_key("access-control-allow-origin"));
+    for (content_type, body) in [
+        ("application/grpc-web+proto", frame.clone()),
+        ("application/grpc-web-text", base64::engine::general_purpose::STANDARD.encode(&frame).into_bytes()),
+    ] {
+        let response = app
+            .http
+            .post(&url)
+            .header("content-type", content_type)
+            .header("accept", content_type)
+            .header("x-grpc-web", "1")
+            .header("x-api-key", "demo-read-key")
+            .header("origin", "http://example.test")
+            .body(body)
+            .send()
+            .await
+            .expect("grpc-web");
+        assert_eq!(response.version(), reqwest::Version::HTTP_11);
+        assert!(response.headers()["content-type"].to_str().expect("ascii").starts_with(content_type));
+        assert!(response.headers()["access-control-expose-headers"].to_str().expect("ascii").contains("grpc-status"));
+        let raw = response.bytes().await.expect("body");
+        let bytes = if content_type.ends_with("text") {
+            base64::engine::general_purpose::STANDARD
+                .decode(raw.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect::<Vec<u8>>())
+                .expect("base64")
+        } else {
+            raw.to_vec()
+        };
+        assert_eq!(bytes[0], 0, "a data frame first");
+        let length = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
+        let answer = api_playground::pb::GetUserResponse::decode(&bytes[5..5 + length]).expect("protobuf");
+        assert_eq!(answer.user.expect("user").email, "user42@example.com");
+        let trailers = &bytes[5 + length..];
+        assert_eq!(trailers[0], 0x80, "then the trailer frame");
+        assert!(String::from_utf8_lossy(&trailers[5..]).contains("grpc-status:0"));
+    }
+}
