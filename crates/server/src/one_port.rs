@@ -82,7 +82,14 @@ impl Endpoint for OnePort {
             if let Some(ip) = crate::peer_ip(&request) {
                 request.extensions_mut().insert(PeerIp(ip));
             }
-            self.grpc.call(request).await
+            // Deadlines: a call not answered within its grpc-timeout gets DEADLINE_EXCEEDED.
+            match request.header("grpc-timeout").and_then(crate::grpc::grpc_timeout) {
+                Some(timeout) => match tokio::time::timeout(timeout, self.grpc.call(request)).await {
+                    Ok(answer) => answer,
+                    Err(_) => Ok(crate::grpc::deadline_exceeded()),
+                },
+                None => self.grpc.call(request).await,
+            }
         } else {
             self.http.call(request).await
         }

@@ -74,6 +74,7 @@ impl EventService for EventApi {
 
     async fn watch_events(&self, request: Request<WatchEventsRequest>) -> Result<Response<EventStream>, Status> {
         let credentials = credentials(&request);
+        let deadline = super::deadline(request.metadata());
         let WatchEventsRequest { after_seq, types } = request.into_inner();
         let session = self.gate.session(&credentials).map_err(status)?;
         let types = if types.is_empty() {
@@ -84,16 +85,29 @@ impl EventService for EventApi {
         let after = after_seq.unwrap_or_else(|| self.gate.playground().events().last_seq());
         let feed = self.gate.watch(&session, after, types).map_err(status)?;
         let shutdown = self.gate.shutdown().clone();
-        let stream = futures_util::stream::unfold((feed, shutdown), |(mut feed, shutdown)| async move {
+        // A stream with a deadline ends with DEADLINE_EXCEEDED when it passes.
+        let expiry = async move {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        let state = (Some(feed), shutdown, Box::pin(expiry));
+        let stream = futures_util::stream::unfold(state, |(feed, shutdown, mut expiry)| async move {
+            let mut feed = feed?;
             let item = tokio::select! {
                 item = feed.next() => item?,
                 () = shutdown.begun() => return None,
+                () = &mut expiry => {
+                    let expired = Status::deadline_exceeded("the deadline (grpc-timeout) passed");
+                    return Some((Err(expired), (None, shutdown, expiry)));
+                }
             };
             let item = match item {
                 FeedItem::Gap => watch_events_response::Item::Gap(pb::Gap { after_seq: feed.last_seq() }),
                 FeedItem::Event(event) => watch_events_response::Item::Event(event_to_proto(&event)),
             };
-            Some((Ok(WatchEventsResponse { item: Some(item) }), (feed, shutdown)))
+            Some((Ok(WatchEventsResponse { item: Some(item) }), (Some(feed), shutdown, expiry)))
         });
         Ok(Response::new(Box::pin(stream)))
     }

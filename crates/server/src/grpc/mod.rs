@@ -86,6 +86,36 @@ fn credentials<T>(request: &tonic::Request<T>) -> Credentials {
     }
 }
 
+/// A `grpc-timeout` value (`100m` = 100 ms; units H M S m u n) as a duration.
+pub fn grpc_timeout(value: &str) -> Option<std::time::Duration> {
+    let (amount, unit) = value.split_at(value.len().checked_sub(1)?);
+    let amount: u64 = amount.parse().ok()?;
+    Some(match unit {
+        "H" => std::time::Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => std::time::Duration::from_secs(amount.saturating_mul(60)),
+        "S" => std::time::Duration::from_secs(amount),
+        "m" => std::time::Duration::from_millis(amount),
+        "u" => std::time::Duration::from_micros(amount),
+        "n" => std::time::Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+/// When a call must be over, from its `grpc-timeout` metadata.
+fn deadline(metadata: &tonic::metadata::MetadataMap) -> Option<tokio::time::Instant> {
+    let timeout = grpc_timeout(metadata.get("grpc-timeout")?.to_str().ok()?)?;
+    tokio::time::Instant::now().checked_add(timeout)
+}
+
+/// The trailers-only answer to a call whose deadline passed before it was answered.
+pub fn deadline_exceeded() -> poem::Response {
+    let status = tonic::Status::deadline_exceeded("the deadline (grpc-timeout) passed before the answer");
+    let (parts, ()) = status.into_http::<()>().into_parts();
+    let mut response = poem::Response::builder().status(parts.status).finish();
+    *response.headers_mut() = parts.headers;
+    response
+}
+
 fn timestamp(at: OffsetDateTime) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: at.unix_timestamp(), nanos: i32::try_from(at.nanosecond()).unwrap_or(0) }
 }
@@ -97,5 +127,24 @@ fn page_size(size: i32) -> Result<Option<u32>, DomainError> {
         size => u32::try_from(size)
             .map(Some)
             .map_err(|_| DomainError::invalid("limit", format!("page_size must be between 1 and 100, got {size}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grpc_timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn grpc_timeouts_parse_in_every_unit() {
+        assert_eq!(grpc_timeout("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(grpc_timeout("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(grpc_timeout("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(grpc_timeout("9n"), Some(Duration::from_nanos(9)));
+        assert_eq!(grpc_timeout("10x"), None);
+        assert_eq!(grpc_timeout(""), None);
+        assert_eq!(grpc_timeout("m"), None);
     }
 }

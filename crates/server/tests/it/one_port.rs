@@ -113,3 +113,56 @@ async fn grpc_web_works_over_http1_from_another_origin() {
         assert!(String::from_utf8_lossy(&trailers[5..]).contains("grpc-status:0"));
     }
 }
+
+#[tokio::test]
+async fn grpc_honours_deadlines_and_gzip() {
+    use api_playground::pb;
+    use tonic::codec::CompressionEncoding;
+    let app = spawn_app().await;
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let mut users = pb::user_service_client::UserServiceClient::new(channel.clone())
+        .send_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Gzip);
+    let mut request = tonic::Request::new(pb::GetUserRequest { id: 42 });
+    request.metadata_mut().insert("x-api-key", "demo-read-key".parse().expect("ascii"));
+    let answer = users.get_user(request).await.expect("a gzip round trip");
+    assert_eq!(answer.metadata().get("grpc-encoding").map(|v| v.to_str().expect("ascii")), Some("gzip"));
+    assert_eq!(answer.into_inner().user.expect("user").id, 42);
+
+    let mut events = pb::event_service_client::EventServiceClient::new(channel);
+    let mut request = tonic::Request::new(pb::WatchEventsRequest { after_seq: None, types: vec![] });
+    request.metadata_mut().insert("x-api-key", "demo-read-key".parse().expect("ascii"));
+    request.set_timeout(std::time::Duration::from_millis(300));
+    let mut stream = events.watch_events(request).await.expect("stream").into_inner();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), stream.message()).await.expect("in time");
+    assert_eq!(ended.expect_err("the deadline ends the stream").code(), tonic::Code::DeadlineExceeded);
+}
+
+#[tokio::test]
+async fn health_check_and_watch_report_every_service_serving() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let app = spawn_app().await;
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let mut health = HealthClient::new(channel);
+    for service in [
+        "",
+        "playground.v1.UserService",
+        "playground.v1.ProductService",
+        "playground.v1.OrderService",
+        "playground.v1.EventService",
+    ] {
+        let check = health.check(HealthCheckRequest { service: service.into() }).await.expect("check").into_inner();
+        assert_eq!(check.status, ServingStatus::Serving as i32, "{service}");
+    }
+    let mut watch = health
+        .watch(HealthCheckRequest { service: "playground.v1.OrderService".into() })
+        .await
+        .expect("watch")
+        .into_inner();
+    let first = watch.message().await.expect("message").expect("a status");
+    assert_eq!(first.status, ServingStatus::Serving as i32);
+    let unknown = health.check(HealthCheckRequest { service: "nope.Service".into() }).await;
+    assert_eq!(unknown.expect_err("unknown service").code(), tonic::Code::NotFound);
+}

@@ -326,6 +326,14 @@ async fn shutdown_closes_websockets_with_1001_and_ends_streams() {
         .send()
         .await
         .expect("stream");
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let mut request = tonic::Request::new(pb::WatchEventsRequest { after_seq: None, types: vec![] });
+    request.metadata_mut().insert("x-api-key", "demo-read-key".parse().expect("ascii"));
+    let mut grpc_stream = pb::event_service_client::EventServiceClient::new(channel)
+        .watch_events(request)
+        .await
+        .expect("stream")
+        .into_inner();
     let poll = app.http.get(format!("{}/api/v1/events?wait=30", app.base)).header("x-api-key", "demo-read-key").send();
     let started = Instant::now();
     let (poll, ()) = tokio::join!(poll, async {
@@ -337,6 +345,8 @@ async fn shutdown_closes_websockets_with_1001_and_ends_streams() {
         Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1001),
         other => panic!("expected close 1001, got {other:?}"),
     }
+    let grpc_end = tokio::time::timeout(PATIENCE, grpc_stream.message()).await.expect("the gRPC stream ends");
+    assert!(matches!(grpc_end, Ok(None)), "cleanly: {grpc_end:?}");
     let rest = tokio::time::timeout(PATIENCE, stream.bytes()).await.expect("the stream ends");
     assert!(rest.is_ok());
     tokio::time::timeout(PATIENCE, app.stopped.take().expect("server")).await.expect("stops").expect("cleanly");
