@@ -141,6 +141,15 @@ async fn one_rate_budget_is_shared_by_all_protocols() {
     assert_eq!(limited.status(), 429);
     let retry_after: u64 = limited.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!(retry_after >= 1);
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let mut grpc = api_playground::pb::user_service_client::UserServiceClient::new(channel);
+    let mut request = tonic::Request::new(api_playground::pb::GetUserRequest { id: 42 });
+    request.metadata_mut().insert("x-api-key", "demo-read-key".parse().expect("ascii"));
+    let limited = grpc.get_user(request).await.expect_err("still limited");
+    assert_eq!(limited.code(), tonic::Code::ResourceExhausted);
+    use tonic_types::StatusExt;
+    let delay = limited.get_details_retry_info().and_then(|info| info.retry_delay).expect("RetryInfo");
+    assert!(delay >= std::time::Duration::from_secs(1), "{delay:?}");
     let other_caller = app.call(Protocol::Rest, Key::Write, &Call::GetUser { id: 42 }).await;
     assert!(other_caller.is_ok(), "another key has its own budget");
 }
