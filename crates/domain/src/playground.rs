@@ -456,18 +456,17 @@ mod tests {
         Caller::open_access()
     }
 
-    fn shop() -> Playground {
+    fn shop() -> Result<Playground, DomainError> {
         let pg = Playground::new(100);
-        pg.add_product("SKU-1", "Kettle", 1500, Currency::USD, 5).expect("product");
-        pg.add_product("SKU-2", "Teapot", 2500, Currency::USD, 1).expect("product");
-        pg.add_product("SKU-3", "Mug", 900, Currency::EUR, 10).expect("product");
-        pg.create_user(&open(), NewUser::parse("Ada", "ada@example.com").expect("valid")).expect("user");
-        pg
+        pg.add_product("SKU-1", "Kettle", 1500, Currency::USD, 5)?;
+        pg.add_product("SKU-2", "Teapot", 2500, Currency::USD, 1)?;
+        pg.add_product("SKU-3", "Mug", 900, Currency::EUR, 10)?;
+        pg.create_user(&open(), NewUser::parse("Ada", "ada@example.com")?)?;
+        Ok(pg)
     }
 
-    fn items(list: &[(u64, u32)]) -> NewOrder {
+    fn items(list: &[(u64, u32)]) -> Result<NewOrder, DomainError> {
         NewOrder::parse(list.iter().map(|&(product_id, quantity)| NewOrderItem { product_id, quantity }).collect())
-            .expect("valid order")
     }
 
     fn code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> ErrorCode {
@@ -475,105 +474,114 @@ mod tests {
     }
 
     #[test]
-    fn emails_and_skus_are_unique() {
-        let pg = shop();
-        let clash = pg.create_user(&open(), NewUser::parse("Other", "ADA@example.com").expect("valid"));
+    fn emails_and_skus_are_unique() -> Result<(), DomainError> {
+        let pg = shop()?;
+        let clash = pg.create_user(&open(), NewUser::parse("Other", "ADA@example.com")?);
         assert_eq!(
             clash.as_ref().map_err(|e| (e.code, e.conflict)).err(),
             Some((ErrorCode::Conflict, Conflict::Unique))
         );
-        let bob = pg.create_user(&open(), NewUser::parse("Bob", "bob@example.com").expect("valid")).expect("bob");
-        let patch = UserPatch::parse(None, Some("ada@example.com")).expect("valid");
+        let bob = pg.create_user(&open(), NewUser::parse("Bob", "bob@example.com")?)?;
+        let patch = UserPatch::parse(None, Some("ada@example.com"))?;
         assert_eq!(code(pg.update_user(&open(), bob.id, patch)), ErrorCode::Conflict);
         assert_eq!(code(pg.add_product("sku-1", "Again", 1, Currency::USD, 1)), ErrorCode::Conflict);
+        Ok(())
     }
 
     #[test]
-    fn a_user_with_orders_cannot_be_deleted() {
-        let pg = shop();
-        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
+    fn a_user_with_orders_cannot_be_deleted() -> Result<(), DomainError> {
+        let pg = shop()?;
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])?)?;
         assert_eq!(code(pg.delete_user(&open(), 1)), ErrorCode::Conflict);
-        pg.delete_order(&open(), order.id).expect("delete order");
-        pg.delete_user(&open(), 1).expect("delete user");
+        pg.delete_order(&open(), order.id)?;
+        pg.delete_user(&open(), 1)?;
         assert_eq!(code(pg.get_user(&open(), 1)), ErrorCode::NotFound);
+        Ok(())
     }
 
     #[test]
-    fn stock_is_taken_checked_and_given_back() {
-        let pg = shop();
-        assert_eq!(code(pg.create_order(&open(), 1, items(&[(1, 3), (1, 3)]))), ErrorCode::Conflict);
-        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 5, "a refused order changes nothing");
-        let order = pg.create_order(&open(), 1, items(&[(1, 2), (2, 1)])).expect("order");
+    fn stock_is_taken_checked_and_given_back() -> Result<(), DomainError> {
+        let pg = shop()?;
+        assert_eq!(code(pg.create_order(&open(), 1, items(&[(1, 3), (1, 3)])?)), ErrorCode::Conflict);
+        assert_eq!(pg.get_product(&open(), 1)?.stock, 5, "a refused order changes nothing");
+        let order = pg.create_order(&open(), 1, items(&[(1, 2), (2, 1)])?)?;
         assert_eq!(order.total_cents, 2 * 1500 + 2500);
-        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 3);
-        pg.update_order_status(&open(), order.id, OrderStatus::Paid).expect("pay");
-        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled).expect("cancel");
-        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 5);
-        assert_eq!(pg.get_product(&open(), 2).expect("p").stock, 1);
-        let shipped = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
-        pg.update_order_status(&open(), shipped.id, OrderStatus::Paid).expect("pay");
-        pg.update_order_status(&open(), shipped.id, OrderStatus::Shipped).expect("ship");
-        pg.delete_order(&open(), shipped.id).expect("delete");
-        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 4, "a shipped order's stock is gone");
+        assert_eq!(pg.get_product(&open(), 1)?.stock, 3);
+        pg.update_order_status(&open(), order.id, OrderStatus::Paid)?;
+        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled)?;
+        assert_eq!(pg.get_product(&open(), 1)?.stock, 5);
+        assert_eq!(pg.get_product(&open(), 2)?.stock, 1);
+        let shipped = pg.create_order(&open(), 1, items(&[(1, 1)])?)?;
+        pg.update_order_status(&open(), shipped.id, OrderStatus::Paid)?;
+        pg.update_order_status(&open(), shipped.id, OrderStatus::Shipped)?;
+        pg.delete_order(&open(), shipped.id)?;
+        assert_eq!(pg.get_product(&open(), 1)?.stock, 4, "a shipped order's stock is gone");
+        Ok(())
     }
 
     #[test]
-    fn illegal_status_moves_are_conflicts() {
-        let pg = shop();
-        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
+    fn illegal_status_moves_are_conflicts() -> Result<(), DomainError> {
+        let pg = shop()?;
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])?)?;
         assert_eq!(code(pg.update_order_status(&open(), order.id, OrderStatus::Shipped)), ErrorCode::Conflict);
         assert_eq!(code(pg.update_order_status(&open(), order.id, OrderStatus::Pending)), ErrorCode::Conflict);
-        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled).expect("cancel");
+        pg.update_order_status(&open(), order.id, OrderStatus::Cancelled)?;
         assert_eq!(code(pg.update_order_status(&open(), order.id, OrderStatus::Paid)), ErrorCode::Conflict);
+        Ok(())
     }
 
     #[test]
-    fn mixed_currencies_and_unknown_products_are_invalid() {
-        let pg = shop();
-        assert_eq!(code(pg.create_order(&open(), 1, items(&[(1, 1), (3, 1)]))), ErrorCode::InvalidArgument);
-        assert_eq!(code(pg.create_order(&open(), 1, items(&[(99, 1)]))), ErrorCode::InvalidArgument);
-        assert_eq!(code(pg.create_order(&open(), 99, items(&[(1, 1)]))), ErrorCode::NotFound);
+    fn mixed_currencies_and_unknown_products_are_invalid() -> Result<(), DomainError> {
+        let pg = shop()?;
+        assert_eq!(code(pg.create_order(&open(), 1, items(&[(1, 1), (3, 1)])?)), ErrorCode::InvalidArgument);
+        assert_eq!(code(pg.create_order(&open(), 1, items(&[(99, 1)])?)), ErrorCode::InvalidArgument);
+        assert_eq!(code(pg.create_order(&open(), 99, items(&[(1, 1)])?)), ErrorCode::NotFound);
+        Ok(())
     }
 
     #[test]
-    fn users_only_touch_their_own_orders() {
-        let pg = shop();
-        pg.create_user(&open(), NewUser::parse("Bob", "bob@example.com").expect("valid")).expect("bob");
-        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
+    fn users_only_touch_their_own_orders() -> Result<(), DomainError> {
+        let pg = shop()?;
+        pg.create_user(&open(), NewUser::parse("Bob", "bob@example.com")?)?;
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])?)?;
         let bob = Caller {
             identity: crate::access::Identity::User { user_id: 2, username: "bob".into() },
             scopes: crate::access::Scopes::parse(["orders:read", "orders:write"]).expect("scopes"),
         };
         assert_eq!(code(pg.get_order(&bob, order.id)), ErrorCode::PermissionDenied);
-        assert_eq!(code(pg.create_order(&bob, 1, items(&[(1, 1)]))), ErrorCode::PermissionDenied);
+        assert_eq!(code(pg.create_order(&bob, 1, items(&[(1, 1)])?)), ErrorCode::PermissionDenied);
         assert_eq!(code(pg.list_user_orders(&bob, 1, None, PageRequest::default())), ErrorCode::PermissionDenied);
-        assert!(pg.create_order(&bob, 2, items(&[(1, 1)])).is_ok());
+        assert!(pg.create_order(&bob, 2, items(&[(1, 1)])?).is_ok());
+        Ok(())
     }
 
     #[test]
-    fn stock_never_goes_negative_under_concurrent_writers() {
-        let pg = Arc::new(shop());
+    fn stock_never_goes_negative_under_concurrent_writers() -> Result<(), DomainError> {
+        let pg = Arc::new(shop()?);
         let threads: Vec<_> = (0..8)
             .map(|_| {
                 let pg = pg.clone();
                 std::thread::spawn(move || {
-                    (0..20).filter(|_| pg.create_order(&open(), 1, items(&[(1, 1)])).is_ok()).count()
+                    (0..20)
+                        .filter(|_| items(&[(1, 1)]).and_then(|order| pg.create_order(&open(), 1, order)).is_ok())
+                        .count()
                 })
             })
             .collect();
         let placed: usize = threads.into_iter().map(|t| t.join().expect("thread")).sum();
         assert_eq!(placed, 5, "exactly the stock on hand is sold");
-        assert_eq!(pg.get_product(&open(), 1).expect("p").stock, 0);
+        assert_eq!(pg.get_product(&open(), 1)?.stock, 0);
+        Ok(())
     }
 
     #[test]
-    fn every_change_is_one_event_in_order() {
-        let pg = shop();
-        let order = pg.create_order(&open(), 1, items(&[(1, 1)])).expect("order");
-        pg.update_order_status(&open(), order.id, OrderStatus::Paid).expect("pay");
-        pg.update_user(&open(), 1, UserPatch::parse(Some("Ada L."), None).expect("valid")).expect("rename");
-        pg.update_user(&open(), 1, UserPatch::parse(Some("Ada L."), None).expect("valid")).expect("same name");
-        let page = pg.events_after(&open(), 0, 100).expect("events");
+    fn every_change_is_one_event_in_order() -> Result<(), DomainError> {
+        let pg = shop()?;
+        let order = pg.create_order(&open(), 1, items(&[(1, 1)])?)?;
+        pg.update_order_status(&open(), order.id, OrderStatus::Paid)?;
+        pg.update_user(&open(), 1, UserPatch::parse(Some("Ada L."), None)?)?;
+        pg.update_user(&open(), 1, UserPatch::parse(Some("Ada L."), None)?)?;
+        let page = pg.events_after(&open(), 0, 100)?;
         let types: Vec<EventType> = page.items.iter().map(|e| e.event_type).collect();
         assert_eq!(
             types,
@@ -586,5 +594,6 @@ mod tests {
         );
         assert!(page.items.windows(2).all(|w| w[0].seq < w[1].seq));
         assert_eq!(page.items[2].data["status"], "paid");
+        Ok(())
     }
 }
