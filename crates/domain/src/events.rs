@@ -52,6 +52,17 @@ impl EventType {
     pub fn parse(text: &str) -> Option<EventType> {
         EventType::ALL.into_iter().find(|t| t.as_str() == text)
     }
+
+    /// A subscriber's type filter, refusing names the log does not know.
+    pub fn parse_list<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Vec<EventType>, crate::DomainError> {
+        names
+            .into_iter()
+            .map(|name| {
+                EventType::parse(name)
+                    .ok_or_else(|| crate::DomainError::invalid("types", format!("unknown event type {name:?}")))
+            })
+            .collect()
+    }
 }
 
 /// One change: the entity as it was after the change, as JSON (the REST shape).

@@ -434,14 +434,15 @@ impl Playground {
         Ok(self.events.after(after, limit))
     }
 
-    /// A push subscription: the retained events after `after`, then every new one, of the
-    /// given types (all when `None`).
+    /// A push subscription: the retained events after `after` (from now on when `None`), then
+    /// every new one, of the given types (all when `None`).
     pub fn watch_events(
         self: &Arc<Self>,
         _caller: &Caller,
-        after: u64,
+        after: Option<u64>,
         types: Option<Vec<EventType>>,
     ) -> crate::events::EventFeed {
+        let after = after.unwrap_or_else(|| self.events.last_seq());
         crate::events::EventFeed::new(self.clone(), after, types)
     }
 }

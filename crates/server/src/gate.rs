@@ -97,7 +97,7 @@ impl Gate {
     pub fn watch(
         &self,
         session: &Session,
-        after: u64,
+        after: Option<u64>,
         types: Option<Vec<EventType>>,
     ) -> Result<EventFeed, DomainError> {
         session.caller.require(Operation::WatchEvents.scope())?;

@@ -78,10 +78,7 @@ impl EventSubscription {
     ) -> Result<impl Stream<Item = Event>> {
         let gate = ctx.data_unchecked::<Arc<Gate>>().clone();
         let credentials = ctx.data_unchecked::<Credentials>();
-        let after = match &after_seq {
-            Some(seq) => super::parse_id(seq).map_err(super::error::graphql_error)?,
-            None => gate.playground().events().last_seq(),
-        };
+        let after = after_seq.as_ref().map(super::parse_id).transpose().map_err(super::error::graphql_error)?;
         let session = gate.session(credentials).map_err(super::error::graphql_error)?;
         let types = types.map(|types| types.into_iter().map(Into::into).collect());
         let feed = gate.watch(&session, after, types).map_err(super::error::graphql_error)?;

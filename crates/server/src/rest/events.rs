@@ -103,8 +103,8 @@ impl EventsApi {
             }
             None => after.0.unwrap_or(0),
         };
-        let types = types.0.as_deref().map(parse_types).transpose()?;
-        let feed = self.gate.watch(&session, after, types)?;
+        let types = types.0.as_deref().map(|list| EventType::parse_list(list.split(',').map(str::trim))).transpose()?;
+        let feed = self.gate.watch(&session, Some(after), types)?;
         let shutdown = self.gate.shutdown().clone();
         let events = futures_util::stream::unfold((feed, shutdown), |(mut feed, shutdown)| async move {
             let item = tokio::select! {
@@ -126,17 +126,6 @@ impl EventsApi {
             }
         }))
     }
-}
-
-/// `order.created,user.updated` → the event types, refusing unknown ones.
-pub fn parse_types(text: &str) -> Result<Vec<EventType>, DomainError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(|name| {
-            EventType::parse(name).ok_or_else(|| DomainError::invalid("types", format!("unknown event type {name:?}")))
-        })
-        .collect()
 }
 
 impl From<&playground_domain::Event> for Event {

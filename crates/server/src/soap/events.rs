@@ -4,20 +4,10 @@ use playground_domain::{DomainError, EventType, Operation, Order, User};
 
 use super::envelope::Element;
 use super::xml::element;
-use super::{optional_text, Call, NAMESPACE};
+use super::{optional_number, Call, NAMESPACE};
 
 /// The default number of events one poll returns.
 const DEFAULT_LIMIT: usize = 100;
-
-fn optional_number<T: std::str::FromStr>(request: &Element, name: &str) -> Result<Option<T>, DomainError> {
-    optional_text(request, name)
-        .map(|text| {
-            text.trim()
-                .parse()
-                .map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}")))
-        })
-        .transpose()
-}
 
 pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
     let after = optional_number(request, "After")?.unwrap_or(0);

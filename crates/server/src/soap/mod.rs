@@ -72,21 +72,18 @@ fn required_text<'a>(request: &'a Element, name: &str) -> Result<&'a str, Domain
         .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from {}", request.name)))
 }
 
-fn required_u64(request: &Element, name: &str) -> Result<u64, DomainError> {
-    let text = required_text(request, name)?;
+fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, DomainError> {
     text.trim()
         .parse()
         .map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}")))
 }
 
-fn optional_u32(request: &Element, name: &str) -> Result<Option<u32>, DomainError> {
-    optional_text(request, name)
-        .map(|text| {
-            text.trim()
-                .parse()
-                .map_err(|_| DomainError::invalid(name, format!("{name} must be an unsigned integer, got {text:?}")))
-        })
-        .transpose()
+fn required_number<T: std::str::FromStr>(request: &Element, name: &str) -> Result<T, DomainError> {
+    number(name, required_text(request, name)?)
+}
+
+fn optional_number<T: std::str::FromStr>(request: &Element, name: &str) -> Result<Option<T>, DomainError> {
+    optional_text(request, name).map(|text| number(name, text)).transpose()
 }
 
 /// A SOAP operation: reads its request element, calls the gate, writes its response element.

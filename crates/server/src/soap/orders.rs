@@ -5,7 +5,7 @@ use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, Order, O
 
 use super::envelope::Element;
 use super::xml::element;
-use super::{only_children, optional_text, optional_u32, required_text, required_u64, Call, NAMESPACE};
+use super::{only_children, optional_number, optional_text, required_number, required_text, Call, NAMESPACE};
 
 pub fn write_order(out: &mut String, order: &Order) {
     out.push_str("<Order>");
@@ -36,9 +36,9 @@ fn order_response(operation: &str, order: &Order) -> String {
 }
 
 pub fn list_by_user(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let user_id = required_u64(request, "UserId")?;
+    let user_id = required_number(request, "UserId")?;
     let status = optional_text(request, "Status").map(OrderStatus::parse).transpose()?;
-    let limit = optional_u32(request, "Limit")?;
+    let limit = optional_number(request, "Limit")?;
     let cursor = optional_text(request, "Cursor");
     let page = call.run(Operation::ListUserOrders, |pg, caller| {
         pg.list_user_orders(caller, user_id, status, PageRequest::parse(limit, cursor)?)
@@ -56,7 +56,7 @@ pub fn list_by_user(call: Call<'_>, request: &Element) -> Result<String, DomainE
 }
 
 pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     let order = call.run(Operation::GetOrder, |pg, caller| pg.get_order(caller, id))?;
     Ok(order_response("GetOrder", &order))
 }
@@ -72,31 +72,30 @@ fn items(request: &Element) -> Result<Vec<NewOrderItem>, DomainError> {
         .iter()
         .map(|item| {
             only_children(item, &["ProductId", "Quantity"])?;
-            let quantity = required_text(item, "Quantity")?;
-            let quantity = quantity.trim().parse().map_err(|_| {
-                DomainError::invalid("Quantity", format!("Quantity must be an unsigned integer, got {quantity:?}"))
-            })?;
-            Ok(NewOrderItem { product_id: required_u64(item, "ProductId")?, quantity })
+            Ok(NewOrderItem {
+                product_id: required_number(item, "ProductId")?,
+                quantity: required_number(item, "Quantity")?,
+            })
         })
         .collect()
 }
 
 pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let user_id = required_u64(request, "UserId")?;
+    let user_id = required_number(request, "UserId")?;
     let new = NewOrder::parse(items(request)?)?;
     let order = call.run(Operation::CreateOrder, |pg, caller| pg.create_order(caller, user_id, new))?;
     Ok(order_response("CreateOrder", &order))
 }
 
 pub fn update_status(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     let status = OrderStatus::parse(required_text(request, "Status")?)?;
     let order = call.run(Operation::UpdateOrderStatus, |pg, caller| pg.update_order_status(caller, id, status))?;
     Ok(order_response("UpdateOrderStatus", &order))
 }
 
 pub fn delete(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     call.run(Operation::DeleteOrder, |pg, caller| pg.delete_order(caller, id))?;
     Ok(format!("<DeleteOrderResponse xmlns=\"{NAMESPACE}\"/>"))
 }

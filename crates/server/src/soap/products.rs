@@ -4,7 +4,7 @@ use playground_domain::{DomainError, Operation, PageRequest, Product};
 
 use super::envelope::Element;
 use super::xml::element;
-use super::{optional_text, optional_u32, required_u64, Call, NAMESPACE};
+use super::{optional_number, optional_text, required_number, Call, NAMESPACE};
 
 fn write_product(out: &mut String, product: &Product) {
     out.push_str("<Product>");
@@ -18,7 +18,7 @@ fn write_product(out: &mut String, product: &Product) {
 }
 
 pub fn list(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let limit = optional_u32(request, "Limit")?;
+    let limit = optional_number(request, "Limit")?;
     let cursor = optional_text(request, "Cursor");
     let page = call
         .run(Operation::ListProducts, |pg, caller| Ok(pg.list_products(caller, PageRequest::parse(limit, cursor)?)))?;
@@ -35,7 +35,7 @@ pub fn list(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
 }
 
 pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     let product = call.run(Operation::GetProduct, |pg, caller| pg.get_product(caller, id))?;
     let mut out = format!("<GetProductResponse xmlns=\"{NAMESPACE}\">");
     write_product(&mut out, &product);

@@ -5,7 +5,7 @@ use playground_domain::{DomainError, NewUser, Operation, PageRequest, User, User
 
 use super::envelope::Element;
 use super::xml::element;
-use super::{optional_text, optional_u32, required_text, required_u64, Call};
+use super::{optional_number, optional_text, required_number, required_text, Call};
 
 pub fn write_user(out: &mut String, user: &User) {
     out.push_str("<User>");
@@ -24,7 +24,7 @@ fn user_response(operation: &str, user: &User) -> String {
 }
 
 pub fn list(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let limit = optional_u32(request, "Limit")?;
+    let limit = optional_number(request, "Limit")?;
     let cursor = optional_text(request, "Cursor");
     let page =
         call.run(Operation::ListUsers, |pg, caller| Ok(pg.list_users(caller, PageRequest::parse(limit, cursor)?)))?;
@@ -41,7 +41,7 @@ pub fn list(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
 }
 
 pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     let user = call.run(Operation::GetUser, |pg, caller| pg.get_user(caller, id))?;
     Ok(user_response("GetUser", &user))
 }
@@ -54,7 +54,7 @@ pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> 
 }
 
 pub fn update(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     let name = optional_text(request, "Name");
     let email = optional_text(request, "Email");
     let user =
@@ -63,7 +63,7 @@ pub fn update(call: Call<'_>, request: &Element) -> Result<String, DomainError> 
 }
 
 pub fn delete(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    let id = required_u64(request, "Id")?;
+    let id = required_number(request, "Id")?;
     call.run(Operation::DeleteUser, |pg, caller| pg.delete_user(caller, id))?;
     Ok(format!("<DeleteUserResponse xmlns=\"{}\"/>", super::NAMESPACE))
 }

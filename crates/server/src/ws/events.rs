@@ -57,17 +57,7 @@ struct UnsubscribeParams {
 
 pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
     let SubscribeParams { types, after_seq } = params(raw)?;
-    let types = types
-        .map(|names| {
-            names
-                .iter()
-                .map(|name| {
-                    EventType::parse(name)
-                        .ok_or_else(|| DomainError::invalid("types", format!("unknown event type {name:?}")))
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
+    let types = types.map(|names| EventType::parse_list(names.iter().map(String::as_str))).transpose()?;
     connection.subscriptions.tasks.retain(|_, task| !task.is_finished());
     if connection.subscriptions.tasks.len() >= MAX_SUBSCRIPTIONS {
         return Err(DomainError::invalid(
@@ -76,9 +66,8 @@ pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
         ));
     }
     let session = connection.session.clone()?;
-    // From now on when no seq is given: "what happens next".
-    let after = after_seq.unwrap_or_else(|| connection.gate.playground().events().last_seq());
-    let mut feed = connection.gate.watch(&session, after, types)?;
+    let mut feed = connection.gate.watch(&session, after_seq, types)?;
+    let after = feed.last_seq();
     let id = connection.subscriptions.next_id;
     connection.subscriptions.next_id += 1;
     let outgoing = connection.subscriptions.outgoing.clone();
