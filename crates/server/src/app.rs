@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use playground_domain::Playground;
 use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
 use poem::listener::TcpAcceptor;
 use poem::middleware::Cors;
 use poem::{get, Endpoint, EndpointExt, Response, Route};
@@ -34,6 +35,12 @@ pub async fn build(
     let limits = &settings.limits;
     let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
     let openapi_json = rest.spec_endpoint();
+    let get_post: &[Method] = &[Method::GET, Method::POST];
+    let allowed = rest::AllowedMethods::new(
+        &rest.spec(),
+        "/api/v1",
+        &[("/graphql", get_post), ("/soap", get_post), ("/ws", &[Method::GET]), ("/graphql/ws", &[Method::GET])],
+    )?;
     // Swagger UI with its script and styles inline: it works with no internet.
     let swagger_ui = rest.swagger_ui();
     let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
@@ -64,7 +71,8 @@ pub async fn build(
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
-        .catch_all_error(rest::catch_all);
+        .catch_all_error(rest::catch_all)
+        .with(allowed);
     let http: BoxEndpoint<'static, Response> = http.boxed();
     let grpc = grpc::routes(gate, limits.max_body_bytes).await?;
     // CORS around everything, gRPC included, so a browser page on another origin can call

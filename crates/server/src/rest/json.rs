@@ -1,14 +1,21 @@
-//! JSON responses serialized once, straight from the type. poem-openapi's `Json` builds a
-//! `serde_json::Value` tree first and serializes that; on a hot read that tree is a good share of
-//! the cost. The OpenAPI schema still comes from the type's poem-openapi `Object` derive.
+//! JSON bodies, in and out, straight through serde. poem-openapi's `Json` builds a
+//! `serde_json::Value` tree first; on a hot read that tree is a good share of the cost, and on a
+//! bad request its message cannot name the field at fault. The OpenAPI schema still comes from the
+//! type's poem-openapi `Object` derive.
 
-use poem::{IntoResponse, Response};
-use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
+use playground_domain::DomainError;
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
+use poem_openapi::error::ContentTypeError;
+use poem_openapi::payload::{ParsePayload, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
-use poem_openapi::{payload::Payload, ApiResponse};
+use poem_openapi::{ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// A JSON response body.
+use super::error::Problem;
+
+/// A JSON request or response body.
 pub struct JsonBody<T>(pub T);
 
 const CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -26,6 +33,70 @@ impl<T: Type> Payload for JsonBody<T> {
 
     fn register(registry: &mut Registry) {
         T::register(registry);
+    }
+}
+
+impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+    const IS_REQUIRED: bool = true;
+
+    async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
+        let mut json = serde_json::Deserializer::from_slice(&data);
+        match serde_path_to_error::deserialize(&mut json) {
+            Ok(value) => Ok(JsonBody(value)),
+            Err(error) => Err(Problem(invalid_json(&error)).into()),
+        }
+    }
+}
+
+/// A body that is not the JSON the operation takes, as INVALID_ARGUMENT naming the field:
+/// serde_path_to_error knows the path of a wrong value, serde's own message the name of a missing one.
+fn invalid_json(error: &serde_path_to_error::Error<serde_json::Error>) -> DomainError {
+    let path = error.path().to_string();
+    let message = error.inner().to_string();
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let field = match (path.as_str(), missing) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (at, None) => at.to_owned(),
+    };
+    if error.inner().is_syntax() || error.inner().is_eof() {
+        return DomainError::invalid("body", format!("the body is not valid JSON: {message}"));
+    }
+    DomainError::invalid(&field, format!("`{field}`: {message}"))
+}
+
+/// What lets a handler take `JsonBody<T>` as its body, checking `Content-Type` first (415).
+impl<'a, T: Type + DeserializeOwned + Send> ApiExtractor<'a> for JsonBody<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType { content_type: CONTENT_TYPE, schema: T::schema_ref() }],
+            required: true,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        _options: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        match request.content_type() {
+            Some(content_type) if <Self as Payload>::check_content_type(content_type) => {
+                <Self as ParsePayload>::from_request(request, body).await
+            }
+            Some(content_type) => Err(ContentTypeError::NotSupported { content_type: content_type.to_owned() }.into()),
+            None => Err(ContentTypeError::ExpectContentType.into()),
+        }
     }
 }
 

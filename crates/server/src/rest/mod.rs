@@ -1,6 +1,7 @@
 //! REST: resources under `/api/v1`, JSON bodies, HTTP status codes, and an OpenAPI 3 document
 //! generated from the same code that serves the requests (poem-openapi), so they cannot disagree.
 
+mod allow;
 mod caching;
 mod error;
 mod events;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use poem::Request;
 use poem_openapi::{OpenApiService, Tags};
 
+pub use allow::AllowedMethods;
 pub use error::{catch_all, problem_response};
 
 use crate::credentials::Credentials;

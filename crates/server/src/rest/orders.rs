@@ -4,7 +4,6 @@
 use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, PageRequest};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use time::OffsetDateTime;
 
@@ -13,7 +12,7 @@ use super::json::{next_page_url, JsonBody, Paged};
 use super::{credentials, Answer, Deleted, OrdersApi};
 
 /// Where an order is: pending → paid → shipped → delivered, or cancelled from pending or paid.
-#[derive(Debug, Clone, Copy, Enum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Enum, serde::Serialize, serde::Deserialize)]
 #[oai(rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum OrderStatus {
@@ -110,7 +109,7 @@ pub struct OrderPage {
 }
 
 /// What to order: a product and how many (1 to 1000).
-#[derive(Debug, Object, serde::Serialize)]
+#[derive(Debug, Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub struct NewItem {
@@ -119,14 +118,14 @@ pub struct NewItem {
 }
 
 /// 1 to 50 items, all in one currency.
-#[derive(Debug, Object, serde::Serialize)]
+#[derive(Debug, Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrder {
     pub items: Vec<NewItem>,
 }
 
-#[derive(Debug, Object)]
+#[derive(Debug, Object, serde::Deserialize)]
 pub struct UpdateOrderStatus {
     pub status: OrderStatus,
 }
@@ -171,9 +170,14 @@ impl OrdersApi {
 
     /// Place an order for a user; it takes stock (createOrder)
     #[oai(path = "/users/:id/orders", method = "post")]
-    async fn create_order(&self, request: &Request, id: Path<u64>, body: Json<CreateOrder>) -> Answer<CreatedOrder> {
+    async fn create_order(
+        &self,
+        request: &Request,
+        id: Path<u64>,
+        body: JsonBody<CreateOrder>,
+    ) -> Answer<CreatedOrder> {
         let order = self.gate.call(&credentials(request), Operation::CreateOrder, |pg, caller| {
-            pg.create_order(caller, id.0, new_order(&body)?)
+            pg.create_order(caller, id.0, new_order(&body.0)?)
         })?;
         let location = format!("/api/v1/orders/{}", order.id);
         Ok(CreatedOrder::Created(JsonBody(order.into()), location))
@@ -193,11 +197,11 @@ impl OrdersApi {
         &self,
         request: &Request,
         id: Path<u64>,
-        body: Json<UpdateOrderStatus>,
+        body: JsonBody<UpdateOrderStatus>,
     ) -> Answer<JsonBody<Order>> {
         let order = self.gate.call(&credentials(request), Operation::UpdateOrderStatus, |pg, caller| {
             let current_matches = if_match::<Order>(request);
-            pg.update_order_status_if(caller, id.0, body.status.into(), |current| {
+            pg.update_order_status_if(caller, id.0, body.0.status.into(), |current| {
                 current_matches(&Order::from(current.clone()))
             })
         })?;

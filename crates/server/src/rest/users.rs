@@ -3,7 +3,6 @@
 use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
@@ -39,7 +38,7 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Object, serde::Serialize)]
+#[derive(Debug, Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUser {
@@ -48,7 +47,7 @@ pub struct CreateUser {
 }
 
 /// Only the fields present change.
-#[derive(Debug, Object, serde::Serialize)]
+#[derive(Debug, Object, serde::Deserialize)]
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUser {
@@ -93,9 +92,9 @@ impl UsersApi {
 
     /// Create a user (createUser)
     #[oai(path = "/", method = "post")]
-    async fn create_user(&self, request: &Request, body: Json<CreateUser>) -> Answer<CreatedUser> {
+    async fn create_user(&self, request: &Request, body: JsonBody<CreateUser>) -> Answer<CreatedUser> {
         let user = self.gate.call(&credentials(request), Operation::CreateUser, |pg, caller| {
-            pg.create_user(caller, NewUser::parse(&body.name, &body.email)?)
+            pg.create_user(caller, NewUser::parse(&body.0.name, &body.0.email)?)
         })?;
         let location = format!("/api/v1/users/{}", user.id);
         Ok(CreatedUser::Created(JsonBody(user.into()), location))
@@ -103,9 +102,14 @@ impl UsersApi {
 
     /// Change a user's name or email (updateUser)
     #[oai(path = "/:id", method = "patch")]
-    async fn update_user(&self, request: &Request, id: Path<u64>, body: Json<UpdateUser>) -> Answer<JsonBody<User>> {
+    async fn update_user(
+        &self,
+        request: &Request,
+        id: Path<u64>,
+        body: JsonBody<UpdateUser>,
+    ) -> Answer<JsonBody<User>> {
         let user = self.gate.call(&credentials(request), Operation::UpdateUser, |pg, caller| {
-            let patch = UserPatch::parse(body.name.as_deref(), body.email.as_deref())?;
+            let patch = UserPatch::parse(body.0.name.as_deref(), body.0.email.as_deref())?;
             let current_matches = if_match::<User>(request);
             pg.update_user_if(caller, id.0, patch, |current| current_matches(&User::from(current.clone())))
         })?;

@@ -22,29 +22,55 @@ async fn rest_answers_problem_json_for_every_kind_of_bad_request() {
     let post = |body: Vec<u8>| {
         app.http.post(&url).header("x-api-key", "demo-write-key").header("content-type", "application/json").body(body)
     };
+    let read = |url: String| app.http.get(url).header("x-api-key", "demo-read-key");
+    let order = |body: &str| {
+        app.http
+            .post(format!("{url}/42/orders"))
+            .header("x-api-key", "demo-write-key")
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+    };
+    // Each bad request, its status, and the field the problem names (None: no field).
     let cases = [
-        (post(b"{\"name\": \"x\"".to_vec()), 400),
-        (post(b"{\"name\": {\"first\": \"x\"}, \"email\": \"a@b.co\"}".to_vec()), 400),
-        (post(b"[]".to_vec()), 400),
-        (post(vec![b' '; MIB + 10]), 413),
-        (app.http.get(format!("{url}/99999999999999999999999")).header("x-api-key", "demo-read-key"), 400),
-        (app.http.get(format!("{url}/-1")).header("x-api-key", "demo-read-key"), 400),
-        (app.http.get(format!("{url}?limit=lots")).header("x-api-key", "demo-read-key"), 400),
-        (app.http.get(format!("{}/api/v1/nothing-here", app.base)), 404),
-        (app.http.get(format!("{}/nothing-here", app.base)), 404),
-        (app.http.put(format!("{url}/1")), 405),
+        (post(b"{\"name\": \"x\"".to_vec()), 400, Some("body")),
+        (post(b"{\"name\": \"x\"}".to_vec()), 400, Some("email")),
+        (post(b"{\"name\": {\"first\": \"x\"}, \"email\": \"a@b.co\"}".to_vec()), 400, Some("name")),
+        (post(b"[]".to_vec()), 400, Some("body")),
+        (order(r#"{"items": [{"productId": 1, "quantity": -1}]}"#), 400, Some("items[0].quantity")),
+        (order(r#"{"items": [{"quantity": 1}]}"#), 400, Some("items[0].productId")),
+        (
+            app.http.post(&url).header("x-api-key", "demo-write-key").header("content-type", "text/plain").body("x"),
+            415,
+            None,
+        ),
+        (post(vec![b' '; MIB + 10]), 413, Some("body")),
+        (read(format!("{url}/99999999999999999999999")), 400, None),
+        (read(format!("{url}/-1")), 400, None),
+        (read(format!("{url}?limit=lots")), 400, None),
+        (app.http.get(format!("{}/api/v1/nothing-here", app.base)), 404, None),
+        (app.http.get(format!("{}/nothing-here", app.base)), 404, None),
+        (app.http.put(format!("{url}/1")), 405, None),
     ];
-    for (request, status) in cases {
+    for (request, status, field) in cases {
         let response = request.send().await.expect("response");
         assert_eq!(response.status(), status);
         assert_eq!(response.headers()["content-type"], "application/problem+json");
+        if status == 405 {
+            assert_eq!(response.headers()["allow"], "DELETE, GET, PATCH, HEAD, OPTIONS");
+        }
         let problem: Value = response.json().await.expect("problem body");
         assert_eq!(problem["status"], status);
         assert!(
             problem["code"].is_string() && problem["detail"].is_string() && problem["title"].is_string(),
             "{problem}"
         );
+        if let Some(field) = field {
+            assert_eq!(problem["field"], field, "{problem}");
+        }
     }
+    let options = app.http.request(reqwest::Method::OPTIONS, &url).send().await.expect("response");
+    assert_eq!(options.status(), 204);
+    assert_eq!(options.headers()["allow"], "GET, POST, HEAD, OPTIONS");
     let unauthenticated = app.http.get(format!("{url}/42")).send().await.expect("response");
     assert_eq!(unauthenticated.status(), 401);
     assert!(unauthenticated.headers().contains_key("www-authenticate"));

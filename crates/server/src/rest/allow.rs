@@ -1,0 +1,90 @@
+//! The `Allow` header: HTTP says a 405 must list the methods a resource does take, and a plain
+//! `OPTIONS` request asks for that list. The REST routes come from the OpenAPI document, so the
+//! header can never disagree with what is served.
+
+use std::sync::Arc;
+
+use poem::http::{header, HeaderValue, Method, StatusCode};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
+
+/// Every route's path template (`{name}` matches one segment) and the methods it answers.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedMethods {
+    routes: Arc<Vec<(Vec<String>, HeaderValue)>>,
+}
+
+impl AllowedMethods {
+    /// Reads the REST paths and methods of an OpenAPI document served under `prefix`, plus the
+    /// other routes given as `(path, methods)`.
+    pub fn new(openapi_json: &str, prefix: &str, others: &[(&str, &[Method])]) -> anyhow::Result<Self> {
+        let document: serde_json::Value = serde_json::from_str(openapi_json)?;
+        let mut routes = Vec::new();
+        for (path, operations) in document["paths"].as_object().into_iter().flatten() {
+            let methods: Vec<Method> = operations
+                .as_object()
+                .into_iter()
+                .flat_map(|operations| operations.keys())
+                .filter_map(|method| method.to_ascii_uppercase().parse().ok())
+                .collect();
+            routes.push(route(&format!("{prefix}{path}"), &methods)?);
+        }
+        for (path, methods) in others {
+            routes.push(route(path, methods)?);
+        }
+        Ok(AllowedMethods { routes: Arc::new(routes) })
+    }
+
+    fn lookup(&self, path: &str) -> Option<&HeaderValue> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.routes
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(want, got)| want.starts_with('{') || want == got)
+            })
+            .map(|(_, allow)| allow)
+    }
+}
+
+/// One route: GET implies HEAD, and every route answers OPTIONS.
+fn route(path: &str, methods: &[Method]) -> anyhow::Result<(Vec<String>, HeaderValue)> {
+    let mut names: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    if methods.contains(&Method::GET) {
+        names.push("HEAD");
+    }
+    names.push("OPTIONS");
+    let allow = HeaderValue::from_str(&names.join(", "))?;
+    Ok((path.split('/').map(str::to_owned).collect(), allow))
+}
+
+impl<E: Endpoint> Middleware<E> for AllowedMethods {
+    type Output = AllowEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        AllowEndpoint { inner, allowed: self.clone() }
+    }
+}
+
+pub struct AllowEndpoint<E> {
+    inner: E,
+    allowed: AllowedMethods,
+}
+
+impl<E: Endpoint> Endpoint for AllowEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, request: Request) -> poem::Result<Response> {
+        let allow = self.allowed.lookup(request.uri().path()).cloned();
+        if let (Some(allow), &Method::OPTIONS) = (&allow, request.method()) {
+            return Ok(Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .header(header::ALLOW, allow.clone())
+                .finish());
+        }
+        let mut response = self.inner.call(request).await?.into_response();
+        if let (Some(allow), StatusCode::METHOD_NOT_ALLOWED) = (allow, response.status()) {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        Ok(response)
+    }
+}
