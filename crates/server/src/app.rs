@@ -9,13 +9,14 @@ use std::time::Duration;
 use playground_domain::Playground;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
-use poem::listener::TcpAcceptor;
+use poem::listener::{AcceptorExt, TcpAcceptor};
 use poem::middleware::Cors;
 use poem::{get, Endpoint, EndpointExt, Response, Route};
 
 use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
 use crate::one_port::OnePort;
+use crate::tls::TlsAcceptor;
 use crate::{graphql, grpc, ops, rest, soap, ws};
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -102,8 +103,10 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
         Some(seed) => format!("demo data seed {seed}"),
         None => "no data (--empty)".to_owned(),
     };
-    let ws_url = format!("ws://{host}/ws");
-    let grpc_at = format!("{host} (h2c)");
+    let (ws_url, grpc_at) = match settings.tls {
+        Some(_) => (format!("wss://{host}/ws"), format!("{host} (h2 over TLS)")),
+        None => (format!("ws://{host}/ws"), format!("{host} (h2c)")),
+    };
     let rest_url = format!("{base_url}/api/v1/users/42");
     let graphql_url = format!("{base_url}/graphql");
     let soap_url = format!("{base_url}/soap");
@@ -139,14 +142,19 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    let base_url = format!("http://{addr}");
+    let scheme = if settings.tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{addr}");
     let (trigger, signal) = Shutdown::new();
     let endpoint = build(&settings, &base_url, signal).await?;
     if announce == Announce::Banner {
         println!("listening on {base_url}");
         println!("{}", banner(&settings, &base_url, addr));
     }
-    let acceptor = TcpAcceptor::from_tokio(listener)?;
+    let tcp = TcpAcceptor::from_tokio(listener)?;
+    let acceptor = match settings.tls.clone() {
+        Some(config) => TlsAcceptor::new(tcp, config).boxed(),
+        None => tcp.boxed(),
+    };
     poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             endpoint,

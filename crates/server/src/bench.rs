@@ -281,14 +281,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// A server on a free loopback port with the demo data and a budget no bench can spend.
 async fn start_local_server() -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
-    let args = crate::config::ServeArgs {
-        listen: "127.0.0.1:0".parse()?,
-        no_auth: false,
-        seed: playground_domain::seed::DEFAULT_SEED,
-        empty: false,
-        config: None,
-    };
-    let mut settings = crate::config::Settings::load(&args)?;
+    let mut settings = crate::config::Settings::load(&crate::config::ServeArgs::on_free_port())?;
     settings.default_tier = crate::config::RateTier { burst: u32::MAX, per_second: u32::MAX };
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;

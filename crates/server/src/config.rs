@@ -51,6 +51,27 @@ pub struct ServeArgs {
     /// TOML file with credentials, rate-limit tiers and limits.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// PEM certificate chain: serve TLS (ALPN h2 and http/1.1) for every protocol.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The defaults on a free loopback port: what tests and the in-process bench start.
+    pub fn on_free_port() -> ServeArgs {
+        ServeArgs {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            no_auth: false,
+            seed: playground_domain::seed::DEFAULT_SEED,
+            empty: false,
+            config: None,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
 }
 
 /// The `--config` file, exactly as CONTRACT §10 lays it out.
@@ -191,6 +212,8 @@ pub struct Settings {
     pub tiers: BTreeMap<String, RateTier>,
     pub event_history: usize,
     pub limits: Limits,
+    /// TLS for every protocol, when `--tls-cert` and `--tls-key` are given.
+    pub tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 pub const DEFAULT_TIER: &str = "default";
@@ -236,6 +259,10 @@ impl Settings {
             listen: args.listen,
             no_auth: args.no_auth,
             seed: (!args.empty).then_some(args.seed),
+            tls: match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+                _ => None,
+            },
             api_keys: vec![
                 ApiKey { key: "demo-read-key".into(), scopes: scopes(&read), tier: DEFAULT_TIER.into() },
                 ApiKey { key: "demo-write-key".into(), scopes: scopes(&write), tier: DEFAULT_TIER.into() },
@@ -385,7 +412,7 @@ mod tests {
     use super::*;
 
     fn args(config: Option<PathBuf>) -> ServeArgs {
-        ServeArgs { listen: "127.0.0.1:0".parse().expect("addr"), no_auth: false, seed: 42, empty: false, config }
+        ServeArgs { config, ..ServeArgs::on_free_port() }
     }
 
     fn with_file(text: &str) -> anyhow::Result<Settings> {

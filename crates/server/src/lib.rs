@@ -7,6 +7,7 @@
 //! - [`credentials`]: where credentials sit, and the one verifier
 //! - `rest`, `graphql`, `grpc`, `ws`, `soap`: the five thin protocol adapters
 //! - `ops`: health and readiness
+//! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
 //! - [`bench`]: the `bench` command, measuring every protocol on one operation
 
 pub mod app;
@@ -21,6 +22,7 @@ mod one_port;
 mod ops;
 mod rest;
 mod soap;
+mod tls;
 mod ws;
 
 /// The SOAP envelope reader, public for the fuzz target in `fuzz/`.

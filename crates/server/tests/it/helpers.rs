@@ -26,14 +26,7 @@ pub struct TestApp {
 }
 
 pub fn settings() -> Settings {
-    let args = ServeArgs {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        no_auth: false,
-        seed: 42,
-        empty: false,
-        config: None,
-    };
-    let mut settings = Settings::load(&args).expect("default settings");
+    let mut settings = Settings::load(&ServeArgs::on_free_port()).expect("default settings");
     // Most tests make many calls; rate limiting has its own tests with its own budget.
     settings.default_tier.burst = 1_000_000;
     settings.default_tier.per_second = 1_000_000;

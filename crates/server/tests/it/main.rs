@@ -7,3 +7,4 @@ mod one_port;
 mod push;
 mod robustness;
 mod schemas;
+mod tls;
