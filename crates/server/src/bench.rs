@@ -18,12 +18,16 @@ pub struct BenchArgs {
     /// Server to measure; without it one is started in-process (rate limit lifted).
     #[arg(long)]
     pub url: Option<String>,
-    /// The operation (only getUser so far: every protocol has it).
-    #[arg(long, default_value = "getUser")]
-    pub operation: String,
+    /// What to compare: `protocols` (getUser on all five), or `http` (getProduct over a new
+    /// connection per request, keep-alive, HTTP/2 multiplexing, and with If-None-Match).
+    #[arg(long, value_enum, default_value = "protocols")]
+    pub suite: Suite,
     /// Id of the user to get.
     #[arg(long, default_value_t = 42)]
     pub id: u64,
+    /// Id of the product to get (the `http` suite).
+    #[arg(long, default_value_t = 1)]
+    pub product_id: u64,
     /// Seconds per protocol.
     #[arg(long, default_value_t = 3.0)]
     pub duration: f64,
@@ -37,26 +41,62 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Suite {
+    Protocols,
+    Http,
+}
+
+/// One row of a table: a way of making the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
+enum Scenario {
     Rest,
     GraphQl,
     Grpc,
     WebSocket,
     Soap,
+    /// getProduct, a new TCP connection (and handshake) for every request.
+    NewConnection,
+    /// getProduct over HTTP/1.1 keep-alive: one request at a time per connection.
+    KeepAlive,
+    /// getProduct over one HTTP/2 connection, every worker a stream on it.
+    Multiplexed,
+    /// getProduct with `If-None-Match`: 304 and no body.
+    NotModified,
 }
 
-const PROTOCOLS: [Protocol; 5] =
-    [Protocol::Rest, Protocol::GraphQl, Protocol::Grpc, Protocol::WebSocket, Protocol::Soap];
+impl Suite {
+    fn scenarios(self) -> &'static [Scenario] {
+        match self {
+            Suite::Protocols => {
+                &[Scenario::Rest, Scenario::GraphQl, Scenario::Grpc, Scenario::WebSocket, Scenario::Soap]
+            }
+            Suite::Http => {
+                &[Scenario::NewConnection, Scenario::KeepAlive, Scenario::Multiplexed, Scenario::NotModified]
+            }
+        }
+    }
 
-impl Protocol {
+    fn title(self, args: &BenchArgs) -> String {
+        match self {
+            Suite::Protocols => format!("getUser {} on every protocol", args.id),
+            Suite::Http => format!("getProduct {} over HTTP", args.product_id),
+        }
+    }
+}
+
+impl Scenario {
     fn name(self) -> &'static str {
         match self {
-            Protocol::Rest => "REST (HTTP/1.1)",
-            Protocol::GraphQl => "GraphQL (HTTP/1.1)",
-            Protocol::Grpc => "gRPC (h2c)",
-            Protocol::WebSocket => "WebSocket JSON-RPC",
-            Protocol::Soap => "SOAP 1.1 (HTTP/1.1)",
+            Scenario::Rest => "REST (HTTP/1.1)",
+            Scenario::GraphQl => "GraphQL (HTTP/1.1)",
+            Scenario::Grpc => "gRPC (h2c)",
+            Scenario::WebSocket => "WebSocket JSON-RPC",
+            Scenario::Soap => "SOAP 1.1 (HTTP/1.1)",
+            Scenario::NewConnection => "HTTP/1.1 new conn",
+            Scenario::KeepAlive => "HTTP/1.1 keep-alive",
+            Scenario::Multiplexed => "HTTP/2 multiplexed",
+            Scenario::NotModified => "keep-alive + 304",
         }
     }
 }
@@ -64,7 +104,7 @@ impl Protocol {
 /// One protocol's result.
 #[derive(Debug, serde::Serialize)]
 struct Row {
-    protocol: &'static str,
+    scenario: &'static str,
     calls: u64,
     errors: u64,
     requests_per_second: f64,
@@ -90,17 +130,47 @@ enum Client {
 }
 
 impl Client {
-    async fn connect(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Result<Client> {
+    /// `shared_h2` is the one HTTP/2 connection every multiplexed worker uses.
+    async fn connect(
+        scenario: Scenario,
+        base: &str,
+        args: &BenchArgs,
+        shared_h2: &reqwest::Client,
+    ) -> anyhow::Result<Client> {
         let http = || reqwest::Client::builder().http1_only().pool_max_idle_per_host(1).build();
         let id = args.id;
-        Ok(match protocol {
-            Protocol::Rest => {
+        let product = |client: reqwest::Client| {
+            let request =
+                client.get(format!("{base}/api/v1/products/{}", args.product_id)).header("x-api-key", &args.api_key);
+            (client, request)
+        };
+        Ok(match scenario {
+            Scenario::NewConnection => {
+                let (client, request) =
+                    product(reqwest::Client::builder().http1_only().pool_max_idle_per_host(0).build()?);
+                Client::Http { request: request.build()?, client }
+            }
+            Scenario::KeepAlive => {
+                let (client, request) = product(http()?);
+                Client::Http { request: request.build()?, client }
+            }
+            Scenario::Multiplexed => {
+                let (client, request) = product(shared_h2.clone());
+                Client::Http { request: request.build()?, client }
+            }
+            Scenario::NotModified => {
+                let (client, request) = product(http()?);
+                let first = client.execute(request.try_clone().context("cloneable")?.build()?).await?;
+                let etag = first.headers().get("etag").cloned().context("getProduct sends an ETag")?;
+                Client::Http { request: request.header("if-none-match", etag).build()?, client }
+            }
+            Scenario::Rest => {
                 let client = http()?;
                 let request =
                     client.get(format!("{base}/api/v1/users/{id}")).header("x-api-key", &args.api_key).build()?;
                 Client::Http { client, request }
             }
-            Protocol::GraphQl => {
+            Scenario::GraphQl => {
                 let client = http()?;
                 let query = format!("{{\"query\":\"{{ user(id: \\\"{id}\\\") {{ id name email }} }}\"}}");
                 let request = client
@@ -111,7 +181,7 @@ impl Client {
                     .build()?;
                 Client::Http { client, request }
             }
-            Protocol::Soap => {
+            Scenario::Soap => {
                 let client = http()?;
                 let envelope = format!(
                     "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><GetUser xmlns=\"{}\"><Id>{id}</Id></GetUser></soap:Body></soap:Envelope>",
@@ -126,11 +196,11 @@ impl Client {
                     .build()?;
                 Client::Http { client, request }
             }
-            Protocol::Grpc => {
+            Scenario::Grpc => {
                 let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?.connect().await?;
                 Client::Grpc(UserServiceClient::new(channel), id, args.api_key.clone())
             }
-            Protocol::WebSocket => {
+            Scenario::WebSocket => {
                 let ws_url = format!("{}/ws?api_key={}", base.replacen("http", "ws", 1), args.api_key);
                 let (socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
                 let call =
@@ -158,7 +228,7 @@ impl Client {
             Client::Http { client, request } => {
                 let request = request.try_clone().context("request body is not cloneable")?;
                 let response = client.execute(request).await?;
-                let ok = response.status().is_success();
+                let ok = response.status().is_success() || response.status() == reqwest::StatusCode::NOT_MODIFIED;
                 let bytes = response.bytes().await?;
                 anyhow::ensure!(ok && !bytes.windows(7).any(|w| w == b"\"errors"), "error answer");
                 Ok(bytes.len() as u64)
@@ -183,13 +253,15 @@ impl Client {
     }
 }
 
-async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Result<Row> {
+async fn measure(scenario: Scenario, base: &str, args: &BenchArgs) -> anyhow::Result<Row> {
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
     let mut workers = Vec::new();
     let mut request_bytes = 0;
+    let shared_h2 = reqwest::Client::builder().http2_prior_knowledge().build()?;
     for _ in 0..args.connections.max(1) {
-        let mut client =
-            Client::connect(protocol, base, args).await.with_context(|| format!("connecting {}", protocol.name()))?;
+        let mut client = Client::connect(scenario, base, args, &shared_h2)
+            .await
+            .with_context(|| format!("connecting {}", scenario.name()))?;
         request_bytes = client.request_bytes();
         workers.push(tokio::spawn(async move {
             let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
@@ -223,7 +295,7 @@ async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Re
     let elapsed = started.elapsed().as_secs_f64().max(args.duration);
     let calls = merged.len();
     Ok(Row {
-        protocol: protocol.name(),
+        scenario: scenario.name(),
         calls,
         errors,
         requests_per_second: calls as f64 / elapsed,
@@ -235,10 +307,6 @@ async fn measure(protocol: Protocol, base: &str, args: &BenchArgs) -> anyhow::Re
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.operation == "getUser",
-        "only --operation getUser can be measured on all five protocols so far"
-    );
     let (base, _server) = match &args.url {
         Some(url) => (url.trim_end_matches('/').to_owned(), None),
         None => {
@@ -247,25 +315,27 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     };
     let mut rows = Vec::new();
-    for protocol in PROTOCOLS {
-        eprintln!("measuring {} for {} s on {} connections ...", protocol.name(), args.duration, args.connections);
-        rows.push(measure(protocol, &base, &args).await?);
+    for &scenario in args.suite.scenarios() {
+        eprintln!("measuring {} for {} s on {} workers ...", scenario.name(), args.duration, args.connections);
+        rows.push(measure(scenario, &base, &args).await?);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         println!(
-            "getUser {} on {base}, {} keep-alive connections, {} s each",
-            args.id, args.connections, args.duration
+            "{} on {base}, {} concurrent callers, {} s each",
+            args.suite.title(&args),
+            args.connections,
+            args.duration
         );
         println!(
             "{:<22} {:>10} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9}",
-            "protocol", "calls", "errors", "req/s", "p50 ms", "p99 ms", "req B", "resp B"
+            "", "calls", "errors", "req/s", "p50 ms", "p99 ms", "req B", "resp B"
         );
         for row in &rows {
             println!(
                 "{:<22} {:>10} {:>8} {:>12.0} {:>9.3} {:>9.3} {:>9} {:>9}",
-                row.protocol,
+                row.scenario,
                 row.calls,
                 row.errors,
                 row.requests_per_second,
