@@ -6,6 +6,7 @@
 //! - [`operation`]: the closed list of operations, with each protocol's name for them
 //! - [`access`]: who is calling (`Caller`), their scopes, and the ownership rule
 //! - [`playground`]: one method per operation, the only owner of state
+//! - [`maintenance`]: the switch that makes every other operation UNAVAILABLE for a while
 //! - [`events`]: the event log: strictly increasing seq, bounded history, broadcast
 //! - [`page`]: opaque cursors shared by every paginated list
 //! - [`seed`]: deterministic demo data
@@ -13,6 +14,7 @@
 pub mod access;
 pub mod error;
 pub mod events;
+pub mod maintenance;
 pub mod model;
 pub mod operation;
 pub mod page;
@@ -22,6 +24,7 @@ pub mod seed;
 pub use access::{Caller, Identity, Scope, Scopes};
 pub use error::{Conflict, DomainError, ErrorCode};
 pub use events::{Event, EventLog, EventType, EventsPage};
+pub use maintenance::MaintenanceState;
 pub use model::{
     Currency, Email, NewOrder, NewOrderItem, NewUser, Order, OrderItem, OrderStatus, Product, User, UserPatch,
 };

@@ -20,6 +20,7 @@ pub enum Operation {
     DeleteOrder,
     GetEvents,
     WatchEvents,
+    SetMaintenance,
 }
 
 /// One operation's names and rules.
@@ -35,7 +36,7 @@ pub struct OperationInfo {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 14] = [
+    pub const ALL: [Operation; 15] = [
         Operation::ListUsers,
         Operation::GetUser,
         Operation::CreateUser,
@@ -50,6 +51,7 @@ impl Operation {
         Operation::DeleteOrder,
         Operation::GetEvents,
         Operation::WatchEvents,
+        Operation::SetMaintenance,
     ];
 
     pub fn info(self) -> &'static OperationInfo {
@@ -78,7 +80,7 @@ macro_rules! op {
 /// One row per operation, in `Operation` order (CONTRACT §3). Events are read with `orders:read`:
 /// they carry order and user changes alike, and every demo credential that reads has it.
 #[rustfmt::skip]
-const TABLE: [OperationInfo; 14] = [
+const TABLE: [OperationInfo; 15] = [
     op!("listUsers",         Some("users.list"),          "ListUsers",         UsersRead,    false),
     op!("getUser",           Some("users.get"),           "GetUser",           UsersRead,    false),
     op!("createUser",        Some("users.create"),        "CreateUser",        UsersWrite,   true),
@@ -93,6 +95,7 @@ const TABLE: [OperationInfo; 14] = [
     op!("deleteOrder",       Some("orders.delete"),       "DeleteOrder",       OrdersWrite,  true),
     op!("getEvents",         None,                        "GetEvents",         OrdersRead,   false),
     op!("watchEvents",       Some("events.subscribe"),    "WatchEvents",       OrdersRead,   false),
+    op!("setMaintenance",    Some("admin.setMaintenance"), "SetMaintenance",   Admin,        true),
 ];
 
 #[cfg(test)]

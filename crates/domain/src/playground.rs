@@ -58,6 +58,7 @@ impl State {
 pub struct Playground {
     state: RwLock<State>,
     events: EventLog,
+    maintenance: crate::maintenance::Maintenance,
 }
 
 fn now() -> OffsetDateTime {
@@ -75,11 +76,26 @@ impl Playground {
         Playground {
             state: RwLock::new(State { next_user_id: 1, next_product_id: 1, next_order_id: 1, ..State::default() }),
             events: EventLog::new(history),
+            maintenance: crate::maintenance::Maintenance::default(),
         }
     }
 
     pub fn events(&self) -> &EventLog {
         &self.events
+    }
+
+    /// The maintenance switch, read before every other operation.
+    pub fn maintenance(&self) -> &crate::maintenance::Maintenance {
+        &self.maintenance
+    }
+
+    /// setMaintenance: turns the switch on (with the seconds clients should wait) or off.
+    pub fn set_maintenance(
+        &self,
+        enabled: bool,
+        retry_after: Option<i64>,
+    ) -> Result<crate::maintenance::MaintenanceState, DomainError> {
+        self.maintenance.set(enabled, retry_after)
     }
 
     // ---- users ----

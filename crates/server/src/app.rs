@@ -66,7 +66,13 @@ pub async fn build(
         .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
         .at(
             "/ws",
-            get(ws::endpoint).data(ws::MaxMessageBytes(limits.max_body_bytes)).data(openrpc.clone()).data(gate.clone()),
+            get(ws::endpoint)
+                .data(ws::ConnectionLimits {
+                    max_message_bytes: limits.max_body_bytes,
+                    ping_interval: settings.ws_ping_interval,
+                })
+                .data(openrpc.clone())
+                .data(gate.clone()),
         )
         .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))

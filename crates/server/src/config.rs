@@ -212,6 +212,8 @@ pub struct Settings {
     pub tiers: BTreeMap<String, RateTier>,
     pub event_history: usize,
     pub limits: Limits,
+    /// How often `/ws` pings; a connection that has not answered by the next ping is closed.
+    pub ws_ping_interval: std::time::Duration,
     /// TLS for every protocol, when `--tls-cert` and `--tls-key` are given.
     pub tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
 }
@@ -259,6 +261,7 @@ impl Settings {
             listen: args.listen,
             no_auth: args.no_auth,
             seed: (!args.empty).then_some(args.seed),
+            ws_ping_interval: std::time::Duration::from_secs(30),
             tls: match (&args.tls_cert, &args.tls_key) {
                 (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
                 _ => None,

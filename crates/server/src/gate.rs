@@ -1,5 +1,5 @@
-//! The one gate every protocol's call goes through, in this order: credential → `Caller` →
-//! scope → rate budget → domain. Adapters only say where the credential sits and how errors
+//! The one gate every protocol's call goes through, in this order: maintenance switch →
+//! credential → `Caller` → scope → rate budget → domain. Adapters only say where the credential sits and how errors
 //! look; the rules themselves are written here once, so they are the same on all five.
 
 use std::collections::HashMap;
@@ -100,6 +100,7 @@ impl Gate {
         after: Option<u64>,
         types: Option<Vec<EventType>>,
     ) -> Result<EventFeed, DomainError> {
+        self.open_for(Operation::WatchEvents)?;
         session.caller.require(Operation::WatchEvents.scope())?;
         self.rate_limits.spend(session)?;
         Ok(self.playground.watch_events(&session.caller, after, types))
@@ -121,8 +122,17 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
+        self.open_for(operation)?;
         let session = self.session(credentials)?;
         self.call_as(&session, operation, run)
+    }
+
+    /// UNAVAILABLE while the maintenance switch is on, for every operation but the switch.
+    pub fn open_for(&self, operation: Operation) -> Result<(), DomainError> {
+        match operation {
+            Operation::SetMaintenance => Ok(()),
+            _ => self.playground.maintenance().check(),
+        }
     }
 
     /// Runs one operation for an already verified session: scope, then rate budget, then the domain.
@@ -132,6 +142,7 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
+        self.open_for(operation)?;
         session.caller.require(operation.scope())?;
         self.rate_limits.spend(session)?;
         run(&self.playground, &session.caller)
@@ -146,6 +157,7 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
+        self.open_for(operation)?;
         let session = self.session(credentials)?;
         session.caller.require(operation.scope())?;
         if !request.spent.swap(true, std::sync::atomic::Ordering::Relaxed) {

@@ -1,6 +1,7 @@
 //! GraphQL at `/graphql`: one endpoint, a typed graph over the same domain, queries over GET or
 //! POST. The engine is async-graphql; credentials ride in the request data to the one gate.
 
+mod admin;
 mod depth;
 mod error;
 mod events;
@@ -31,7 +32,7 @@ use crate::gate::{Gate, RequestBudget};
 pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation, orders::OrderMutation);
+pub struct Mutation(users::UserMutation, orders::OrderMutation, admin::AdminMutation);
 
 pub type PlaygroundSchema = Schema<Query, Mutation, events::EventSubscription>;
 

@@ -2,6 +2,7 @@
 //! v1alpha, so grpcurl, Postman and grpcio all discover them), health checking and gRPC-Web,
 //! all served by tonic behind the one port.
 
+mod admin;
 mod error;
 mod events;
 
@@ -45,6 +46,7 @@ macro_rules! configured {
 
 /// Every gRPC service of the playground, ready to be dispatched to.
 pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result<Routes> {
+    use pb::admin_service_server::AdminServiceServer;
     use pb::event_service_server::EventServiceServer;
     use pb::order_service_server::OrderServiceServer;
     use pb::product_service_server::ProductServiceServer;
@@ -53,7 +55,8 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
     let products =
         configured!(ProductServiceServer::new(products::ProductApi { gate: gate.clone() }), max_message_bytes);
     let orders = configured!(OrderServiceServer::new(orders::OrderApi { gate: gate.clone() }), max_message_bytes);
-    let events = configured!(EventServiceServer::new(events::EventApi { gate }), max_message_bytes);
+    let events = configured!(EventServiceServer::new(events::EventApi { gate: gate.clone() }), max_message_bytes);
+    let admin = configured!(AdminServiceServer::new(admin::AdminApi { gate }), max_message_bytes);
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
@@ -65,10 +68,12 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
     health_reporter.set_serving::<ProductServiceServer<products::ProductApi>>().await;
     health_reporter.set_serving::<OrderServiceServer<orders::OrderApi>>().await;
     health_reporter.set_serving::<EventServiceServer<events::EventApi>>().await;
+    health_reporter.set_serving::<AdminServiceServer<admin::AdminApi>>().await;
     Ok(Routes::new(users)
         .add_service(products)
         .add_service(orders)
         .add_service(events)
+        .add_service(admin)
         .add_service(health)
         .add_service(reflection.build_v1()?)
         .add_service(reflection_v1alpha.build_v1alpha()?))

@@ -1,6 +1,7 @@
 //! REST: resources under `/api/v1`, JSON bodies, HTTP status codes, and an OpenAPI 3 document
 //! generated from the same code that serves the requests (poem-openapi), so they cannot disagree.
 
+mod admin;
 mod allow;
 mod caching;
 mod error;
@@ -31,6 +32,8 @@ enum Tag {
     Orders,
     /// Every change, by polling
     Events,
+    /// The maintenance switch (`admin` scope)
+    Admin,
 }
 
 /// The REST face, one group of resources each: every handler decodes, calls the gate, encodes.
@@ -50,7 +53,11 @@ pub struct EventsApi {
     gate: Arc<Gate>,
 }
 
-type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi);
+pub struct AdminApi {
+    gate: Arc<Gate>,
+}
+
+type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi);
 
 /// Every REST operation answers its own type or a problem.
 type Answer<T> = Result<T, error::Problem>;
@@ -69,7 +76,8 @@ pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()>
         UsersApi { gate: gate.clone() },
         ProductsApi { gate: gate.clone() },
         OrdersApi { gate: gate.clone() },
-        EventsApi { gate },
+        EventsApi { gate: gate.clone() },
+        AdminApi { gate },
     );
     OpenApiService::new(api, "api-playground REST API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -2,6 +2,7 @@
 //! SOAP 1.2 (`application/soap+xml`) on the same endpoint, each answered in its own envelope
 //! version, with the WSDL at `GET /soap?wsdl`.
 
+mod admin;
 pub mod envelope;
 mod events;
 mod fault;
@@ -111,6 +112,7 @@ fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
         "UpdateOrderStatus" => (&["Id", "Status"], orders::update_status),
         "DeleteOrder" => (&["Id"], orders::delete),
         "GetEvents" => (&["After", "Limit"], events::get),
+        "SetMaintenance" => (&["Enabled", "RetryAfter"], admin::set_maintenance),
         other => {
             return Err(DomainError::invalid(
                 other,

@@ -54,6 +54,11 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         r#"<xs:element name="After" type="xs:unsignedLong" minOccurs="0"/><xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/>"#,
         r#"<xs:element name="Events"><xs:complexType><xs:sequence><xs:element name="Event" type="tns:Event" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextAfter" type="xs:unsignedLong"/><xs:element name="Gap" type="xs:boolean"/>"#,
     ),
+    (
+        "SetMaintenance",
+        r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" type="xs:long" minOccurs="0"/>"#,
+        r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" type="xs:unsignedLong"/>"#,
+    ),
 ];
 
 const TYPES: &str = r#"<xs:complexType name="User"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/><xs:element name="CreatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>

@@ -56,6 +56,8 @@ pub fn openrpc(ws_url: &str) -> Value {
             method("events.subscribe", "Push every event after afterSeq (or from now) as `event` notifications", vec![param("types", json!({"type": "array", "items": event_types}), false), param("afterSeq", json!({"type": "integer", "minimum": 0}), false)],
                 json!({"type": "object", "properties": {"subscription": {"type": "integer"}, "afterSeq": {"type": "integer"}}})),
             method("events.unsubscribe", "Stop a subscription", vec![param("subscription", json!({"type": "integer"}), true)], json!({"type": "boolean"})),
+            method("admin.setMaintenance", "setMaintenance: turn maintenance on (every other call answers -32053 with retryAfter; new connections close 1013) or off; admin scope", vec![param("enabled", json!({"type": "boolean"}), true), param("retryAfter", json!({"type": "integer", "minimum": 1, "maximum": 3600}), false)],
+                json!({"type": "object", "properties": {"enabled": {"type": "boolean"}, "retryAfter": {"type": "integer"}}})),
             method("rpc.discover", "This document", vec![], json!({"type": "object"})),
         ],
         "components": {"schemas": {

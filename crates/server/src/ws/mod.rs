@@ -2,6 +2,7 @@
 //! handshake (headers or `api_key` query) or a first `auth` call; a bad handshake credential is
 //! accepted then closed with 1008 and the reason, because browsers cannot read a refused upgrade.
 
+mod admin;
 mod discover;
 mod error;
 mod events;
@@ -17,12 +18,19 @@ use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig, WebSo
 use poem::web::Data;
 use poem::{handler, IntoResponse, Request};
 
+use playground_domain::Scope;
+
 use crate::credentials::Credentials;
 use crate::gate::Gate;
 
-/// Frame and message bound, the same as the HTTP body bound.
+/// The bounds of one connection.
 #[derive(Clone, Copy)]
-pub struct MaxMessageBytes(pub usize);
+pub struct ConnectionLimits {
+    /// Frame and message bound, the same as the HTTP body bound.
+    pub max_message_bytes: usize,
+    /// How often the server pings, and how long a client has to answer with a pong.
+    pub ping_interval: std::time::Duration,
+}
 
 /// The OpenRPC document of `/ws`, built once with the server's address.
 #[derive(Clone)]
@@ -52,16 +60,16 @@ pub fn endpoint(
     ws: WebSocket,
     request: &Request,
     gate: Data<&Arc<Gate>>,
-    limit: Data<&MaxMessageBytes>,
+    limits: Data<&ConnectionLimits>,
     openrpc: Data<&OpenRpc>,
 ) -> impl IntoResponse {
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let gate = gate.0.clone();
-    let limit = limit.0 .0;
-    let hard_limit = limit.saturating_mul(HARD_LIMIT_FACTOR);
+    let limits = *limits.0;
+    let hard_limit = limits.max_message_bytes.saturating_mul(HARD_LIMIT_FACTOR);
     let config = WebSocketConfig::default().max_message_size(Some(hard_limit)).max_frame_size(Some(hard_limit));
     let openrpc = openrpc.0 .0.clone();
-    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limit, openrpc, socket))
+    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limits, openrpc, socket))
 }
 
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
@@ -95,19 +103,25 @@ fn handle(connection: &mut rpc::Connection, message: std::io::Result<Message>, l
     rpc::handle_message(connection, &text).map_or(Step::Nothing, Step::Reply)
 }
 
-/// How often the server pings, and how long a client has to answer with a pong.
-const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 /// Queued notifications written per flush, so a busy feed cannot starve requests.
 const NOTIFICATIONS_PER_FLUSH: usize = 64;
 
 async fn serve_connection(
     gate: Arc<Gate>,
     credentials: Credentials,
-    limit: usize,
+    limits: ConnectionLimits,
     openrpc: Arc<serde_json::Value>,
     mut socket: WebSocketStream,
 ) {
+    let (limit, ping_interval) = (limits.max_message_bytes, limits.ping_interval);
     let session = gate.session(&credentials);
+    // Maintenance refuses the whole connection with 1013 "try again later" and the delay, except
+    // an admin's, who may need it to turn the switch off.
+    let admin = session.as_ref().is_ok_and(|session| session.caller.require(Scope::Admin).is_ok());
+    if let (Err(unavailable), false) = (gate.playground().maintenance().check(), admin) {
+        close(socket, CloseCode::Again, unavailable.message).await;
+        return;
+    }
     if let (false, Err(why)) = (credentials.is_empty(), &session) {
         close(socket, CloseCode::Policy, why.message.clone()).await;
         return;
@@ -117,7 +131,7 @@ async fn serve_connection(
     let subscriptions = events::Subscriptions::new(outgoing);
     let overflowed = subscriptions.overflowed.clone();
     let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions, openrpc };
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     let mut awaiting_pong = false;
     loop {
         tokio::select! {
@@ -182,7 +196,7 @@ async fn serve_connection(
             }
             _ = ping.tick() => {
                 if awaiting_pong {
-                    close(socket, CloseCode::Policy, format!("no pong within {} s", PING_INTERVAL.as_secs())).await;
+                    close(socket, CloseCode::Policy, format!("no pong within {} ms", ping_interval.as_millis())).await;
                     return;
                 }
                 awaiting_pong = true;

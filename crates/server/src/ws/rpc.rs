@@ -131,6 +131,7 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Box
         "orders.create" => orders::create(call, raw),
         "orders.updateStatus" => orders::update_status(call, raw),
         "orders.delete" => orders::delete(call, raw),
+        "admin.setMaintenance" => super::admin::set_maintenance(call, raw),
         _ => return Err(envelope_error(METHOD_NOT_FOUND, format!("method {method:?} not found"))),
     };
     result.map_err(rpc_error)

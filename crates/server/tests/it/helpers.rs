@@ -3,8 +3,9 @@
 
 use std::net::SocketAddr;
 
-use api_playground::config::{ServeArgs, Settings};
+use api_playground::config::{ApiKey, ServeArgs, Settings};
 use api_playground::pb;
+use api_playground::pb::admin_service_client::AdminServiceClient;
 use api_playground::pb::order_service_client::OrderServiceClient;
 use api_playground::pb::product_service_client::ProductServiceClient;
 use api_playground::pb::user_service_client::UserServiceClient;
@@ -27,6 +28,12 @@ pub struct TestApp {
 
 pub fn settings() -> Settings {
     let mut settings = Settings::load(&ServeArgs::on_free_port()).expect("default settings");
+    // An application key with the admin scope, for the maintenance switch.
+    settings.api_keys.push(ApiKey {
+        key: ADMIN_KEY.into(),
+        scopes: playground_domain::Scopes::parse(["admin"]).expect("scope"),
+        tier: "default".into(),
+    });
     // Most tests make many calls; rate limiting has its own tests with its own budget.
     settings.default_tier.burst = 1_000_000;
     settings.default_tier.per_second = 1_000_000;
@@ -82,15 +89,19 @@ pub const PROTOCOLS: [Protocol; 5] =
 pub enum Key {
     Read,
     Write,
+    Admin,
     None,
     Wrong,
 }
+
+pub const ADMIN_KEY: &str = "test-admin-key";
 
 impl Key {
     fn value(self) -> Option<&'static str> {
         match self {
             Key::Read => Some("demo-read-key"),
             Key::Write => Some("demo-write-key"),
+            Key::Admin => Some(ADMIN_KEY),
             Key::None => None,
             Key::Wrong => Some("not-a-key"),
         }
@@ -145,6 +156,10 @@ pub enum Call {
     },
     DeleteOrder {
         id: u64,
+    },
+    SetMaintenance {
+        enabled: bool,
+        retry_after: Option<i64>,
     },
 }
 
@@ -217,6 +232,9 @@ impl TestApp {
                 self.http.patch(url(&format!("/orders/{id}"))).json(&json!({"status": status}))
             }
             Call::DeleteOrder { id } => self.http.delete(url(&format!("/orders/{id}"))),
+            Call::SetMaintenance { enabled, retry_after } => {
+                self.http.put(url("/admin/maintenance")).json(&json!({"enabled": enabled, "retryAfter": retry_after}))
+            }
         };
         let request = match key.value() {
             Some(value) => request.header("x-api-key", value),
@@ -225,6 +243,7 @@ impl TestApp {
         let response = request.send().await.expect("REST request");
         let status = response.status();
         let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_owned());
+        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_owned());
         if status == reqwest::StatusCode::NO_CONTENT {
             return Ok(Value::Null);
         }
@@ -234,6 +253,9 @@ impl TestApp {
         } else {
             assert_eq!(content_type.as_deref(), Some("application/problem+json"), "{body}");
             assert_eq!(body["status"], status.as_u16(), "{body}");
+            if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                assert_eq!(retry_after.as_deref(), body["retryAfter"].as_u64().map(|s| s.to_string()).as_deref());
+            }
             Err(body["code"].as_str().expect("problem code").to_owned())
         }
     }
@@ -283,6 +305,11 @@ impl TestApp {
                 "updateOrderStatus",
             ),
             Call::DeleteOrder { id } => ("mutation($id: ID!) { deleteOrder(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteOrder"),
+            Call::SetMaintenance { enabled, retry_after } => (
+                "mutation($enabled: Boolean!, $retryAfter: Int) { setMaintenance(enabled: $enabled, retryAfter: $retryAfter) { enabled retryAfter } }".to_owned(),
+                json!({"enabled": enabled, "retryAfter": retry_after}),
+                "setMaintenance",
+            ),
         };
         let mut request =
             self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
@@ -292,6 +319,9 @@ impl TestApp {
         let body: Value = request.send().await.expect("GraphQL request").json().await.expect("GraphQL JSON");
         if let Some(error) = body["errors"].get(0) {
             assert!(error["extensions"]["code"].is_string(), "{body}");
+            if error["extensions"]["code"] == "SERVICE_UNAVAILABLE" {
+                assert!(error["extensions"]["retryAfter"].as_u64().is_some_and(|s| s > 0), "{body}");
+            }
             return Err(error["extensions"]["canonicalCode"].as_str().expect("canonicalCode").to_owned());
         }
         let data = body["data"][field].clone();
@@ -315,6 +345,7 @@ impl TestApp {
             }),
             Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => graphql_order(&data),
             Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => graphql_user(&data),
+            Call::SetMaintenance { .. } => data,
         })
     }
 
@@ -323,7 +354,8 @@ impl TestApp {
             tonic::transport::Endpoint::from_shared(self.base.clone()).expect("url").connect().await.expect("h2c");
         let mut client = UserServiceClient::new(channel.clone());
         let mut products = ProductServiceClient::new(channel.clone());
-        let mut orders = OrderServiceClient::new(channel);
+        let mut orders = OrderServiceClient::new(channel.clone());
+        let mut admin = AdminServiceClient::new(channel);
         fn request<T>(key: Key, message: T) -> tonic::Request<T> {
             let mut request = tonic::Request::new(message);
             if let Some(value) = key.value() {
@@ -440,10 +472,20 @@ impl TestApp {
             Call::DeleteOrder { id } => {
                 orders.delete_order(request(key, pb::DeleteOrderRequest { id: *id })).await.map(|_| Value::Null)
             }
+            Call::SetMaintenance { enabled, retry_after } => admin
+                .set_maintenance(request(
+                    key,
+                    pb::SetMaintenanceRequest { enabled: *enabled, retry_after_seconds: *retry_after },
+                ))
+                .await
+                .map(|r| json!({"enabled": r.get_ref().enabled, "retryAfter": r.get_ref().retry_after_seconds})),
         };
         result.map_err(|status| {
             let info = status.get_details_error_info().unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
             assert_eq!(info.domain, "api-playground");
+            if status.code() == tonic::Code::Unavailable {
+                assert!(status.get_details_retry_info().is_some_and(|r| r.retry_delay.is_some()), "{status:?}");
+            }
             info.reason
         })
     }
@@ -476,6 +518,9 @@ impl TestApp {
             ),
             Call::UpdateOrderStatus { id, status } => ("orders.updateStatus", json!({"id": id, "status": status})),
             Call::DeleteOrder { id } => ("orders.delete", json!({"id": id})),
+            Call::SetMaintenance { enabled, retry_after } => {
+                ("admin.setMaintenance", json!({"enabled": enabled, "retryAfter": retry_after}))
+            }
         };
         let mut socket = self.ws_connect(key).await;
         let request = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
@@ -484,6 +529,11 @@ impl TestApp {
             Some(Ok(Message::Text(text))) => serde_json::from_str::<Value>(&text).expect("JSON-RPC reply"),
             Some(Ok(Message::Close(Some(frame)))) if frame.code == 1008u16.into() => {
                 return Err("UNAUTHENTICATED".into())
+            }
+            // Maintenance refuses the whole connection: 1013, try again later.
+            Some(Ok(Message::Close(Some(frame)))) if frame.code == 1013u16.into() => {
+                assert!(frame.reason.contains("retry after"), "{frame:?}");
+                return Err("UNAVAILABLE".into());
             }
             other => panic!("unexpected WebSocket answer {other:?}"),
         };
@@ -578,6 +628,14 @@ impl TestApp {
                 ("UpdateOrderStatus", format!("{}{}", element("Id", &id.to_string()), element("Status", status)))
             }
             Call::DeleteOrder { id } => ("DeleteOrder", element("Id", &id.to_string())),
+            Call::SetMaintenance { enabled, retry_after } => (
+                "SetMaintenance",
+                format!(
+                    "{}{}",
+                    element("Enabled", &enabled.to_string()),
+                    retry_after.map(|r| element("RetryAfter", &r.to_string())).unwrap_or_default()
+                ),
+            ),
         };
         let envelope = format!(
             r#"<?xml version="1.0"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><p:{operation} xmlns:p="urn:api-playground:v1">{}</p:{operation}></env:Body></env:Envelope>"#,
@@ -599,7 +657,11 @@ impl TestApp {
         if let Some(fault) = body.get("Fault") {
             assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR, "SOAP 1.1 faults are HTTP 500");
             assert!(fault["faultcode"].is_string() && fault["faultstring"].is_string(), "{fault}");
-            return Err(fault["detail"]["Error"]["Code"].as_str().expect("detail/Error/Code").to_owned());
+            let code = fault["detail"]["Error"]["Code"].as_str().expect("detail/Error/Code").to_owned();
+            if code == "UNAVAILABLE" {
+                assert!(fault["detail"]["Error"]["RetryAfter"].is_string(), "{fault}");
+            }
+            return Err(code);
         }
         let answer = &body[&format!("{operation}Response")];
         Ok(match call {
@@ -625,6 +687,10 @@ impl TestApp {
                 soap_order(&answer["Order"])
             }
             Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => soap_user(&answer["User"]),
+            Call::SetMaintenance { .. } => json!({
+                "enabled": answer["Enabled"] == "true",
+                "retryAfter": number(&answer["RetryAfter"]),
+            }),
         })
     }
 }

@@ -355,3 +355,43 @@ async fn stock(app: &crate::helpers::TestApp, id: u64) -> u64 {
     let product = app.call(Protocol::Rest, Key::Read, &Call::GetProduct { id }).await.expect("product");
     product["stock"].as_u64().expect("stock")
 }
+
+#[tokio::test]
+async fn the_maintenance_switch_is_one_operation_and_refuses_every_protocol_alike() {
+    let app = spawn_app().await;
+    let on = |retry_after| Call::SetMaintenance { enabled: true, retry_after };
+    let off = Call::SetMaintenance { enabled: false, retry_after: None };
+    for switch in PROTOCOLS {
+        // Only the admin scope may turn it, and its input is checked the same way everywhere.
+        assert_eq!(app.call(switch, Key::Write, &on(None)).await, Err("PERMISSION_DENIED".into()), "{switch:?}");
+        assert_eq!(app.call(switch, Key::None, &on(None)).await, Err("UNAUTHENTICATED".into()), "{switch:?}");
+        for bad in [0, -5, 3601] {
+            let answer = app.call(switch, Key::Admin, &on(Some(bad))).await;
+            assert_eq!(answer, Err("INVALID_ARGUMENT".into()), "{switch:?} {bad}");
+        }
+        let turned_on = app.call(switch, Key::Admin, &on(Some(7))).await;
+        assert_eq!(turned_on, Ok(json!({"enabled": true, "retryAfter": 7})), "{switch:?}");
+        // Every other operation on every protocol is UNAVAILABLE (with its retry delay, which
+        // the helpers check in each protocol's own form), WebSocket connections close 1013.
+        for protocol in PROTOCOLS {
+            let refused = app.call(protocol, Key::Read, &Call::GetUser { id: 42 }).await;
+            assert_eq!(refused, Err("UNAVAILABLE".into()), "{protocol:?} during maintenance set over {switch:?}");
+        }
+        let rest = app.http.get(format!("{}/api/v1/products/1", app.base)).header("x-api-key", "demo-read-key");
+        let rest = rest.send().await.expect("REST");
+        assert_eq!((rest.status().as_u16(), rest.headers()["retry-after"].to_str().ok()), (503, Some("7")));
+        let health = app.http.get(format!("{}/readyz", app.base)).send().await.expect("readyz");
+        assert_eq!(health.status(), 200, "readiness is not maintenance");
+        // The switch itself still answers, and turns it off.
+        let turned_off = app.call(switch, Key::Admin, &off).await;
+        assert_eq!(turned_off, Ok(json!({"enabled": false, "retryAfter": 0})), "{switch:?}");
+        for protocol in PROTOCOLS {
+            assert_eq!(app.call(protocol, Key::Read, &Call::GetUser { id: 42 }).await, Ok(user_42()), "{protocol:?}");
+        }
+    }
+    assert_eq!(
+        app.call(Protocol::Rest, Key::Admin, &on(None)).await,
+        Ok(json!({"enabled": true, "retryAfter": 30})),
+        "the default delay"
+    );
+}

@@ -222,6 +222,42 @@ async fn websocket_speaks_json_rpc_errors_batches_and_notifications() {
 }
 
 #[tokio::test]
+async fn websocket_pings_and_closes_a_peer_that_never_answers() {
+    let mut settings = crate::helpers::settings();
+    settings.ws_ping_interval = std::time::Duration::from_millis(200);
+    let app = crate::helpers::spawn_app_with(settings).await;
+    // A live client reads, so tungstenite answers every ping with a pong: it stays connected.
+    let mut live = app.ws_connect(Key::Read).await;
+    let pinged = tokio::time::timeout(std::time::Duration::from_millis(700), async {
+        let mut pings = 0;
+        while let Some(Ok(message)) = live.next().await {
+            assert!(message.is_ping(), "only pings arrive: {message:?}");
+            pings += 1;
+        }
+        pings
+    })
+    .await;
+    assert!(pinged.is_err(), "the live connection was not closed");
+    let answer = rpc(&mut live, r#"{"jsonrpc":"2.0","id":1,"method":"users.get","params":{"id":42}}"#).await;
+    assert_eq!(answer["result"]["id"], 42);
+    // A client that never reads never pongs: after one unanswered ping it is closed 1008.
+    let mut silent = app.ws_connect(Key::Read).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let mut saw_ping = false;
+    loop {
+        match silent.next().await {
+            Some(Ok(Message::Ping(_))) => saw_ping = true,
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!((u16::from(frame.code), saw_ping), (1008, true), "{frame:?}");
+                assert!(frame.reason.contains("no pong"), "{frame:?}");
+                break;
+            }
+            other => panic!("expected pings then close 1008, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn websocket_can_authenticate_with_an_auth_call_and_refuses_bad_handshakes() {
     let app = spawn_app().await;
     let mut socket = app.ws_connect(Key::None).await;
