@@ -125,6 +125,19 @@ fn call<T>(
     gate.call_within(budget, credentials, operation, run).map_err(error::graphql_error)
 }
 
+/// A nullable field that failed: its error is reported with the field's path and the field is
+/// `null`, as the GraphQL spec says, so the rest of the query keeps its data (async-graphql on
+/// its own would leave the key out of `data`).
+fn nullable<T>(ctx: &Context<'_>, result: async_graphql::Result<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) => {
+            ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            None
+        }
+    }
+}
+
 fn parse_id(id: &ID) -> Result<u64, DomainError> {
     id.parse().map_err(|_| DomainError::invalid("id", format!("{:?} is not a decimal id", id.as_str())))
 }

@@ -7,7 +7,7 @@ use playground_domain::{NewOrder, NewOrderItem, Operation};
 
 use super::products::Product;
 use super::users::User;
-use super::{call, parse_id};
+use super::{call, nullable, parse_id};
 
 /// Where an order is: PENDING → PAID → SHIPPED → DELIVERED, or CANCELLED from PENDING or PAID.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -133,9 +133,9 @@ pub struct OrderQuery;
 #[Object]
 impl OrderQuery {
     /// One order, or null with a NOT_FOUND error (getOrder).
-    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
-        let order = call(ctx, Operation::GetOrder, |pg, caller| pg.get_order(caller, parse_id(&id)?))?;
-        Ok(Some(order.into()))
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> Option<Order> {
+        let order = call(ctx, Operation::GetOrder, |pg, caller| pg.get_order(caller, parse_id(&id)?));
+        nullable(ctx, order).map(Into::into)
     }
 }
 

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use playground_domain::{Operation, PageRequest};
 
-use super::{call, parse_id, PageInfo};
+use super::{call, nullable, parse_id, PageInfo};
 
 /// Something an order can hold.
 #[derive(SimpleObject)]
@@ -74,8 +74,8 @@ impl ProductQuery {
     }
 
     /// One product, or null with a NOT_FOUND error (getProduct).
-    async fn product(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Product>> {
-        let product = call(ctx, Operation::GetProduct, |pg, caller| pg.get_product(caller, parse_id(&id)?))?;
-        Ok(Some(product.into()))
+    async fn product(&self, ctx: &Context<'_>, id: ID) -> Option<Product> {
+        let product = call(ctx, Operation::GetProduct, |pg, caller| pg.get_product(caller, parse_id(&id)?));
+        nullable(ctx, product).map(Into::into)
     }
 }

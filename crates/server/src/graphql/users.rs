@@ -4,7 +4,7 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleO
 use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 
 use super::orders::{Order, OrderStatus};
-use super::{call, parse_id, PageInfo};
+use super::{call, nullable, parse_id, PageInfo};
 
 /// A person who places orders.
 #[derive(SimpleObject)]
@@ -89,9 +89,9 @@ impl UserQuery {
     }
 
     /// One user, or null with a NOT_FOUND error (getUser).
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
-        let user = call(ctx, Operation::GetUser, |pg, caller| pg.get_user(caller, parse_id(&id)?))?;
-        Ok(Some(user.into()))
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Option<User> {
+        let user = call(ctx, Operation::GetUser, |pg, caller| pg.get_user(caller, parse_id(&id)?));
+        nullable(ctx, user).map(Into::into)
     }
 }
 
