@@ -63,6 +63,7 @@ pub async fn build(
                 .data(Arc::new(graphql::QueryCache::default())),
         )
         .at("/graphql/ws", get(graphql::subscriptions).data(schemas.clone()))
+        .at("/graphql/assets/:file", get(graphql::graphiql_asset))
         .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
         .at(
             "/ws",
@@ -119,7 +120,7 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     format!(
         "api-playground {version}: five protocols, one port, {data}
   REST       {rest_url:<44} OpenAPI {base_url}/openapi.json, Swagger UI {base_url}/docs
-  GraphQL    {graphql_url:<44} {{ user(id: 42) {{ name email }} }}, subscriptions on /graphql/ws
+  GraphQL    {graphql_url:<44} {{ user(id: 42) {{ name email }} }}; GraphiQL in a browser
   gRPC       {grpc_at:<44} playground.v1.UserService/GetUser, with reflection
   WebSocket  {ws_url:<44} {{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":42}}}}
   SOAP       {soap_url:<44} WSDL {base_url}/soap?wsdl

@@ -5,9 +5,12 @@ mod admin;
 mod depth;
 mod error;
 mod events;
+mod graphiql;
 mod orders;
 mod products;
 mod users;
+
+pub use graphiql::asset as graphiql_asset;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -214,6 +217,9 @@ pub async fn endpoint(
     request: &Request,
     body: Body,
 ) -> Response {
+    if graphiql::wants_page(request) {
+        return graphiql::page();
+    }
     let parsed = if request.method() == poem::http::Method::GET {
         async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default())
             .map_err(|e| e.to_string())

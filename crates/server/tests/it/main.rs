@@ -1,5 +1,6 @@
 mod binary;
 mod caching;
+mod graphql;
 mod helpers;
 mod interop;
 mod matrix;
