@@ -79,6 +79,7 @@ pub async fn build(
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
+        .at("/metrics", get(ops::metrics).data(gate.clone()))
         .catch_all_error(rest::catch_all)
         .with(allowed);
     let http: BoxEndpoint<'static, Response> = http.boxed();
@@ -125,7 +126,7 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
   WebSocket  {ws_url:<44} {{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":42}}}}
   SOAP       {soap_url:<44} WSDL {base_url}/soap?wsdl
   events     {base_url}/api/v1/events (poll, ?wait= long poll), /api/v1/events/stream (SSE)
-  ops        {base_url}/healthz  {base_url}/readyz
+  ops        {base_url}/healthz  {base_url}/readyz  {base_url}/metrics
   {auth}
   rate       burst {burst}, {per_second}/s per caller, shared by all protocols",
         version = env!("CARGO_PKG_VERSION"),

@@ -14,6 +14,7 @@ use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Pl
 
 use crate::config::{RateTier, Settings};
 use crate::credentials::{Credentials, Session, Verifier};
+use crate::metrics::Metrics;
 
 type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
 
@@ -67,11 +68,23 @@ pub struct Gate {
     verifier: Verifier,
     rate_limits: RateLimits,
     shutdown: Shutdown,
+    metrics: Metrics,
 }
 
 impl Gate {
     pub fn new(settings: &Settings, playground: Arc<Playground>, shutdown: Shutdown) -> Gate {
-        Gate { playground, verifier: Verifier::new(settings), rate_limits: RateLimits::new(settings), shutdown }
+        Gate {
+            playground,
+            verifier: Verifier::new(settings),
+            rate_limits: RateLimits::new(settings),
+            shutdown,
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// The call counters served at `/metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The server-wide shutdown signal, for answers that last.
@@ -100,10 +113,13 @@ impl Gate {
         after: Option<u64>,
         types: Option<Vec<EventType>>,
     ) -> Result<EventFeed, DomainError> {
-        self.open_for(Operation::WatchEvents)?;
-        session.caller.require(Operation::WatchEvents.scope())?;
-        self.rate_limits.spend(session)?;
-        Ok(self.playground.watch_events(&session.caller, after, types))
+        let result = self.open_for(Operation::WatchEvents).and_then(|()| {
+            session.caller.require(Operation::WatchEvents.scope())?;
+            self.rate_limits.spend(session)?;
+            Ok(self.playground.watch_events(&session.caller, after, types))
+        });
+        self.metrics.record(Operation::WatchEvents, &result);
+        result
     }
 
     pub fn playground(&self) -> &Playground {
@@ -122,9 +138,14 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
-        self.open_for(operation)?;
-        let session = self.session(credentials)?;
-        self.call_as(&session, operation, run)
+        let result = self.open_for(operation).and_then(|()| self.session(credentials));
+        match result {
+            Ok(session) => self.call_as(&session, operation, run),
+            Err(refused) => {
+                self.metrics.record::<()>(operation, &Err(refused.clone()));
+                Err(refused)
+            }
+        }
     }
 
     /// UNAVAILABLE while the maintenance switch is on, for every operation but the switch.
@@ -142,10 +163,13 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
-        self.open_for(operation)?;
-        session.caller.require(operation.scope())?;
-        self.rate_limits.spend(session)?;
-        run(&self.playground, &session.caller)
+        let result = self.open_for(operation).and_then(|()| {
+            session.caller.require(operation.scope())?;
+            self.rate_limits.spend(session)?;
+            run(&self.playground, &session.caller)
+        });
+        self.metrics.record(operation, &result);
+        result
     }
 
     /// Runs one of several operations that one request on the wire asks for (the fields of a
@@ -157,13 +181,16 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
-        self.open_for(operation)?;
-        let session = self.session(credentials)?;
-        session.caller.require(operation.scope())?;
-        if !request.spent.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            self.rate_limits.spend(&session)?;
-        }
-        run(&self.playground, &session.caller)
+        let result = self.open_for(operation).and_then(|()| {
+            let session = self.session(credentials)?;
+            session.caller.require(operation.scope())?;
+            if !request.spent.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                self.rate_limits.spend(&session)?;
+            }
+            run(&self.playground, &session.caller)
+        });
+        self.metrics.record(operation, &result);
+        result
     }
 }
 

@@ -6,7 +6,8 @@
 //! - [`gate`]: credential → caller → scope → rate budget, once for all protocols
 //! - [`credentials`]: where credentials sit, and the one verifier
 //! - `rest`, `graphql`, `grpc`, `ws`, `soap`: the five thin protocol adapters
-//! - `ops`: health and readiness
+//! - `metrics`: call counters by operation and outcome, for `/metrics`
+//! - `ops`: health, readiness and metrics
 //! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
 //! - [`bench`]: the `bench` command, measuring every protocol on one operation
 
@@ -18,6 +19,7 @@ pub mod credentials;
 pub mod gate;
 mod graphql;
 mod grpc;
+mod metrics;
 mod one_port;
 mod ops;
 mod rest;

@@ -1,9 +1,13 @@
-//! Ops endpoints for orchestrators and humans: `/healthz` (the process answers) and `/readyz`
-//! (it is ready to serve). Public and never rate limited.
+//! Ops endpoints for orchestrators and humans: `/healthz` (the process answers), `/readyz`
+//! (it is ready to serve) and `/metrics` (Prometheus text). Public and never rate limited.
 
-use poem::handler;
-use poem::web::Json;
+use std::sync::Arc;
+
+use poem::web::{Data, Json};
+use poem::{handler, Response};
 use serde_json::{json, Value};
+
+use crate::gate::Gate;
 
 #[handler]
 pub fn healthz() -> Json<Value> {
@@ -13,4 +17,9 @@ pub fn healthz() -> Json<Value> {
 #[handler]
 pub fn readyz() -> Json<Value> {
     Json(json!({"status": "ready"}))
+}
+
+#[handler]
+pub fn metrics(gate: Data<&Arc<Gate>>) -> Response {
+    Response::builder().content_type("text/plain; version=0.0.4; charset=utf-8").body(gate.metrics().render())
 }

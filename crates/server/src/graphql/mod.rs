@@ -6,6 +6,7 @@ mod depth;
 mod error;
 mod events;
 mod graphiql;
+mod loaders;
 mod orders;
 mod products;
 mod users;
@@ -29,7 +30,8 @@ use time::OffsetDateTime;
 
 use crate::body::{read_limited, BodyError};
 use crate::credentials::Credentials;
-use crate::gate::{Gate, RequestBudget};
+use crate::gate::Gate;
+use loaders::{Loaders, RequestContext};
 
 #[derive(MergedObject, Default)]
 pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery);
@@ -98,6 +100,18 @@ impl PageInfo {
 pub struct Schemas {
     strict: PlaygroundSchema,
     fast: PlaygroundSchema,
+    gate: Arc<Gate>,
+}
+
+impl Schemas {
+    /// The per-request data every resolver reads: credential, budget, loaders.
+    fn request_data(&self, credentials: Credentials, batching: bool) -> async_graphql::Data {
+        let request = RequestContext::new(credentials, batching);
+        let mut data = async_graphql::Data::default();
+        data.insert(Loaders::new(self.gate.clone(), request.clone()));
+        data.insert(request);
+        data
+    }
 }
 
 pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Schemas {
@@ -113,7 +127,7 @@ pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Sche
         .validation_mode(async_graphql::ValidationMode::Strict)
         .finish();
     let fast = builder().validation_mode(async_graphql::ValidationMode::Fast).finish();
-    Schemas { strict, fast }
+    Schemas { strict, fast, gate }
 }
 
 /// Runs one operation through the gate with the request's credentials.
@@ -123,9 +137,13 @@ fn call<T>(
     run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
 ) -> async_graphql::Result<T> {
     let gate = ctx.data_unchecked::<Arc<Gate>>();
-    let credentials = ctx.data_unchecked::<Credentials>();
-    let budget = ctx.data_unchecked::<RequestBudget>();
-    gate.call_within(budget, credentials, operation, run).map_err(error::graphql_error)
+    let request = ctx.data_unchecked::<Arc<RequestContext>>();
+    gate.call_within(&request.budget, &request.credentials, operation, run).map_err(error::graphql_error)
+}
+
+/// The request's batching loaders.
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
 }
 
 /// A nullable field that failed: its error is reported with the field's path and the field is
@@ -179,6 +197,11 @@ fn request_error(status: StatusCode, message: String) -> Response {
     json_response(status, &body)
 }
 
+/// `X-Playground-Batching: off` resolves nested fields one call per parent, to compare.
+fn batching(request: &Request) -> bool {
+    request.header("x-playground-batching").is_none_or(|value| !value.eq_ignore_ascii_case("off"))
+}
+
 /// `/graphql/ws`: subscriptions (and queries) over a WebSocket, graphql-transport-ws or the
 /// older graphql-ws subprotocol.
 #[handler]
@@ -188,15 +211,15 @@ pub async fn subscriptions(
     websocket: WebSocket,
     request: &Request,
 ) -> impl poem::IntoResponse {
+    let schemas = schemas.0.clone();
     let schema = schemas.strict.clone();
     let from_headers = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
+    let batching = batching(request);
     websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
-                let mut data = async_graphql::Data::default();
-                data.insert(events::credentials_from_payload(&payload, from_headers));
-                data.insert(RequestBudget::default());
-                Ok(data)
+                let credentials = events::credentials_from_payload(&payload, from_headers);
+                Ok(schemas.request_data(credentials, batching))
             })
             .serve()
     })
@@ -239,7 +262,9 @@ pub async fn endpoint(
         Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
     };
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
-    let mut response = cache.execute(&schemas, gql_request.data(credentials).data(RequestBudget::default())).await;
+    let mut gql_request = gql_request;
+    gql_request.data = schemas.request_data(credentials, batching(request));
+    let mut response = cache.execute(&schemas, gql_request).await;
     error::tag_engine_errors(&mut response);
     json_response(StatusCode::OK, &response)
 }

@@ -3,11 +3,11 @@
 //! limit is what keeps a query finite.
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use playground_domain::{NewOrder, NewOrderItem, Operation};
+use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation};
 
 use super::products::Product;
 use super::users::User;
-use super::{call, nullable, parse_id};
+use super::{call, loaders, nullable, parse_id};
 
 /// Where an order is: PENDING → PAID → SHIPPED → DELIVERED, or CANCELLED from PENDING or PAID.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,8 @@ impl OrderItem {
     /// The product ordered.
     async fn product(&self, ctx: &Context<'_>) -> Result<Product> {
         let id = self.product_id;
-        Ok(call(ctx, Operation::GetProduct, |pg, caller| pg.get_product(caller, id))?.into())
+        let product = loaders(ctx).products().load_one(id).await.map_err(super::error::graphql_error)?;
+        Ok(product.ok_or_else(|| super::error::graphql_error(DomainError::not_found("product", id)))?.into())
     }
 }
 
@@ -85,7 +86,8 @@ impl Order {
     /// Who placed the order.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         let id = self.user_id;
-        Ok(call(ctx, Operation::GetUser, |pg, caller| pg.get_user(caller, id))?.into())
+        let user = loaders(ctx).users().load_one(id).await.map_err(super::error::graphql_error)?;
+        Ok(user.ok_or_else(|| super::error::graphql_error(DomainError::not_found("user", id)))?.into())
     }
 }
 

@@ -1,10 +1,12 @@
 //! The user part of the graph: `users`, `user(id)` and the user mutations.
 
+use std::sync::Arc;
+
 use async_graphql::{ComplexObject, Context, InputObject, Object, Result, SimpleObject, ID};
 use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 
 use super::orders::{Order, OrderStatus};
-use super::{call, nullable, parse_id, PageInfo};
+use super::{call, loaders, nullable, parse_id, PageInfo};
 
 /// A person who places orders.
 #[derive(SimpleObject)]
@@ -29,12 +31,11 @@ impl From<playground_domain::User> for User {
 impl User {
     /// The user's orders, optionally of one status, oldest first (listUserOrders).
     async fn orders(&self, ctx: &Context<'_>, status: Option<OrderStatus>) -> Result<Vec<Order>> {
-        let id = self.user_id;
-        let orders = call(ctx, Operation::ListUserOrders, |pg, caller| {
-            let mut by_user = pg.orders_of_users(caller, &[id], status.map(Into::into));
-            by_user.remove(&id).unwrap_or_else(|| Ok(Vec::new()))
-        })?;
-        Ok(orders.into_iter().map(Order::from).collect())
+        let key = (self.user_id, status.map(Into::into));
+        let orders =
+            loaders(ctx).orders().load_one(key).await.and_then(|orders| orders.unwrap_or_else(|| Ok(Arc::default())));
+        let orders = orders.map_err(super::error::graphql_error)?;
+        Ok(orders.iter().cloned().map(Order::from).collect())
     }
 }
 

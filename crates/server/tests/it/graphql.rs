@@ -43,3 +43,56 @@ async fn graphiql_is_served_to_browsers_with_every_asset_from_the_binary() {
     let body: Value = query.json().await.expect("json");
     assert_eq!(body, json!({"data": {"__typename": "Query"}}));
 }
+
+/// The `playground_calls_total` counters of `/metrics`, by operation, successful calls only.
+async fn domain_calls(app: &crate::helpers::TestApp) -> std::collections::HashMap<String, u64> {
+    let text = app.http.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
+    text.lines()
+        .filter_map(|line| line.strip_prefix("playground_calls_total{operation=\""))
+        .filter_map(|rest| {
+            let (operation, rest) = rest.split_once('"')?;
+            let count = rest.strip_prefix(",outcome=\"ok\"} ")?;
+            Some((operation.to_owned(), count.parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn nested_fields_are_batched_into_one_domain_call_per_level() {
+    let app = spawn_app().await;
+    let query = "{ users(first: 20) { edges { node { id orders { id user { id } items { product { name } } } } } } }";
+    let mut answers = Vec::new();
+    for batching in ["on", "off"] {
+        let before = domain_calls(&app).await;
+        let response = app
+            .http
+            .post(format!("{}/graphql", app.base))
+            .header("x-api-key", "demo-read-key")
+            .header("x-playground-batching", batching)
+            .json(&json!({"query": query}))
+            .send()
+            .await
+            .expect("query");
+        let body: Value = response.json().await.expect("json");
+        assert!(body.get("errors").is_none(), "{body}");
+        let after = domain_calls(&app).await;
+        let made = |operation: &str| after.get(operation).unwrap_or(&0) - before.get(operation).unwrap_or(&0);
+        let users = body["data"]["users"]["edges"].as_array().expect("edges");
+        let orders: Vec<&Value> =
+            users.iter().flat_map(|edge| edge["node"]["orders"].as_array().expect("orders")).collect();
+        let items: usize = orders.iter().map(|order| order["items"].as_array().expect("items").len()).sum();
+        assert_eq!(users.len(), 20);
+        assert!(orders.len() > 20 && items > orders.len(), "the seed gives the query work to do");
+        for order in &orders {
+            assert!(users.iter().any(|edge| edge["node"]["id"] == order["user"]["id"]), "Order.user is the parent");
+        }
+        let calls = (made("listUsers"), made("listUserOrders"), made("getUser"), made("getProduct"));
+        if batching == "on" {
+            assert_eq!(calls, (1, 1, 1, 1), "one call per level");
+        } else {
+            assert_eq!(calls, (1, 20, orders.len() as u64, items as u64), "one call per parent: N+1");
+        }
+        answers.push(body);
+    }
+    assert_eq!(answers[0], answers[1], "batching changes the calls, never the answer");
+}
