@@ -145,6 +145,13 @@ impl poem_openapi::ApiResponse for Problem {
             content: vec![MetaMediaType { content_type: PROBLEM_JSON, schema: <ProblemBody as Type>::schema_ref() }],
             headers: vec![],
         };
+        let http_only = |status: u16, description: &'static str| MetaResponse {
+            description,
+            status: Some(status),
+            status_range: None,
+            content: vec![MetaMediaType { content_type: PROBLEM_JSON, schema: <ProblemBody as Type>::schema_ref() }],
+            headers: vec![],
+        };
         let responses = ErrorCode::ALL
             .into_iter()
             .map(|code| MetaResponse {
@@ -171,7 +178,11 @@ impl poem_openapi::ApiResponse for Problem {
                     _ => vec![],
                 },
             })
-            .chain(std::iter::once(precondition_failed))
+            .chain([
+                precondition_failed,
+                http_only(413, "INVALID_ARGUMENT: the body is larger than the bound (413 Content Too Large)"),
+                http_only(415, "INVALID_ARGUMENT: the body is not application/json (415 Unsupported Media Type)"),
+            ])
             .collect();
         MetaResponses { responses }
     }

@@ -6,8 +6,10 @@ use playground_domain::events::FeedItem;
 use playground_domain::{DomainError, EventType, Operation};
 use poem::Request;
 use poem_openapi::param::Query;
-use poem_openapi::payload::EventStream;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::payload::{EventStream, Payload};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::json::JsonBody;
@@ -95,7 +97,7 @@ impl EventsApi {
         /// Only these types, comma-separated (e.g. `order.created,order.status_changed`).
         types: Query<Option<String>>,
         #[oai(name = "Last-Event-ID")] last_event_id: poem_openapi::param::Header<Option<String>>,
-    ) -> Answer<EventStream<BoxStream<'static, serde_json::Value>>> {
+    ) -> Answer<ServerSentEvents> {
         let session = self.gate.session(&credentials(request))?;
         let after = match last_event_id.0 {
             Some(id) => {
@@ -117,14 +119,65 @@ impl EventsApi {
             };
             Some((value, (feed, shutdown)))
         });
-        Ok(EventStream::new(events.boxed()).keep_alive(KEEP_ALIVE).to_event(|value| {
+        Ok(ServerSentEvents(EventStream::new(events.boxed()).keep_alive(KEEP_ALIVE).to_event(|value| {
             let message = poem::web::sse::Event::message(value.to_string());
             if value["gap"] == serde_json::Value::Bool(true) {
                 message.event_type("gap")
             } else {
                 message.id(value["seq"].to_string()).event_type(value["type"].as_str().unwrap_or("event"))
             }
-        }))
+        })))
+    }
+}
+
+/// One Server-Sent Events message as an SSE client reads it: the document describes the stream
+/// message by message.
+#[derive(Debug, Object)]
+struct SseMessage {
+    /// The event's seq, for `Last-Event-ID` (absent on a `gap` message).
+    id: Option<String>,
+    /// The event type (`user.created`, ...), or `gap`.
+    event: String,
+    /// The event as JSON, as `GET /api/v1/events` lists it.
+    data: String,
+}
+
+/// A `text/event-stream` answer whose schema is one message.
+pub struct ServerSentEvents(EventStream<BoxStream<'static, serde_json::Value>>);
+
+impl Payload for ServerSentEvents {
+    const CONTENT_TYPE: &'static str = "text/event-stream";
+
+    fn schema_ref() -> MetaSchemaRef {
+        SseMessage::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        SseMessage::register(registry);
+    }
+}
+
+impl poem::IntoResponse for ServerSentEvents {
+    fn into_response(self) -> poem::Response {
+        self.0.into_response()
+    }
+}
+
+impl ApiResponse for ServerSentEvents {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "One message per event",
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType { content_type: Self::CONTENT_TYPE, schema: Self::schema_ref() }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        SseMessage::register(registry);
     }
 }
 

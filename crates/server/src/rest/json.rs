@@ -8,7 +8,7 @@ use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 use poem_openapi::error::ContentTypeError;
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
-use poem_openapi::types::Type;
+use poem_openapi::types::{ParseFromJSON, Type};
 use poem_openapi::{ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -36,17 +36,29 @@ impl<T: Type> Payload for JsonBody<T> {
     }
 }
 
-impl<T: Type + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
+impl<T: ParseFromJSON + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
         let mut json = serde_json::Deserializer::from_slice(&data);
         match serde_path_to_error::deserialize(&mut json) {
-            Ok(value) => Ok(JsonBody(value)),
+            // serde also reads a struct from an array by position; the document says object.
+            Ok(value) if shaped_as_documented::<T>(&data) => Ok(JsonBody(value)),
+            Ok(_) => Err(Problem(DomainError::invalid(
+                "body",
+                format!("the body must be a JSON object as the OpenAPI schema {} describes", T::name()),
+            ))
+            .into()),
             Err(error) => Err(Problem(invalid_json(&error)).into()),
         }
     }
+}
+
+/// Whether a body that serde accepted also has the shape of the type's OpenAPI schema (objects
+/// where it says object), checked by poem-openapi's own reading of the schema.
+fn shaped_as_documented<T: ParseFromJSON>(data: &[u8]) -> bool {
+    serde_json::from_slice(data).is_ok_and(|value| T::parse_from_json(Some(value)).is_ok())
 }
 
 /// A body that is not the JSON the operation takes, as INVALID_ARGUMENT naming the field:
@@ -68,7 +80,7 @@ fn invalid_json(error: &serde_path_to_error::Error<serde_json::Error>) -> Domain
 }
 
 /// What lets a handler take `JsonBody<T>` as its body, checking `Content-Type` first (415).
-impl<'a, T: Type + DeserializeOwned + Send> ApiExtractor<'a> for JsonBody<T> {
+impl<'a, T: ParseFromJSON + DeserializeOwned + Send> ApiExtractor<'a> for JsonBody<T> {
     const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
     type ParamType = ();
     type ParamRawType = ();

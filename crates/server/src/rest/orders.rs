@@ -105,6 +105,8 @@ impl From<playground_domain::Order> for Order {
 #[serde(rename_all = "camelCase")]
 pub struct OrderPage {
     pub items: Vec<Order>,
+    /// Absent on the last page: `null`.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

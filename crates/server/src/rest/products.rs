@@ -39,6 +39,8 @@ impl From<playground_domain::Product> for Product {
 #[serde(rename_all = "camelCase")]
 pub struct ProductPage {
     pub items: Vec<Product>,
+    /// Absent on the last page: `null`.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

@@ -35,6 +35,8 @@ impl From<playground_domain::User> for User {
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<User>,
+    /// Absent on the last page: `null`.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

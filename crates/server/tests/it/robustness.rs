@@ -36,6 +36,9 @@ async fn rest_answers_problem_json_for_every_kind_of_bad_request() {
         (post(b"{\"name\": \"x\"}".to_vec()), 400, Some("email")),
         (post(b"{\"name\": {\"first\": \"x\"}, \"email\": \"a@b.co\"}".to_vec()), 400, Some("name")),
         (post(b"[]".to_vec()), 400, Some("body")),
+        // serde alone would read a struct from an array by position; the document says object.
+        (post(b"[\"Arr\", \"arr@example.com\"]".to_vec()), 400, Some("body")),
+        (order(r#"{"items": [[1, 1]]}"#), 400, Some("body")),
         (order(r#"{"items": [{"productId": 1, "quantity": -1}]}"#), 400, Some("items[0].quantity")),
         (order(r#"{"items": [{"quantity": 1}]}"#), 400, Some("items[0].productId")),
         (
