@@ -21,8 +21,14 @@ pub fn graphql_error(error: DomainError) -> Error {
 }
 
 /// Errors raised by the GraphQL engine itself (syntax, validation, limits) are the caller's input.
-pub fn tag_engine_errors(response: &mut async_graphql::Response) {
+pub fn tag_engine_errors(response: &mut async_graphql::Response, max_complexity: usize) {
     for error in &mut response.errors {
+        if error.message == "Query is too complex." {
+            error.message = format!(
+                "the query's complexity is over the limit of {max_complexity}: every field counts 1, and a \
+                 connection counts its selection once per node it may return (ask for a smaller `first`)"
+            );
+        }
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", ErrorCode::InvalidArgument.graphql_code());

@@ -2,13 +2,13 @@
 //! POST. The engine is async-graphql; credentials ride in the request data to the one gate.
 
 mod admin;
-mod depth;
 mod error;
 mod events;
 mod graphiql;
 mod loaders;
 mod orders;
 mod products;
+mod shape;
 mod users;
 
 pub use graphiql::asset as graphiql_asset;
@@ -93,7 +93,7 @@ impl PageInfo {
     }
 }
 
-/// The graph, twice: with every validation rule and the depth limit, for a query text seen for
+/// The graph, twice: with every validation rule and the shape limits, for a query text seen for
 /// the first time (and every subscription), and with the fast rule set (the complexity limit
 /// still applies), for a text that already passed the full set.
 #[derive(Clone)]
@@ -101,6 +101,7 @@ pub struct Schemas {
     strict: PlaygroundSchema,
     fast: PlaygroundSchema,
     gate: Arc<Gate>,
+    max_complexity: usize,
 }
 
 impl Schemas {
@@ -120,14 +121,14 @@ pub fn schemas(gate: Arc<Gate>, max_depth: usize, max_complexity: usize) -> Sche
             .data(gate.clone())
             .limit_complexity(max_complexity)
     };
-    // The depth of a query is a property of its text: checked with every rule on first sight,
+    // The shape of a query is a property of its text: checked with every rule on first sight,
     // it need not be walked again for a text already in the cache.
     let strict = builder()
-        .extension(depth::DepthLimit { max_depth })
+        .extension(shape::ShapeLimits { max_depth })
         .validation_mode(async_graphql::ValidationMode::Strict)
         .finish();
     let fast = builder().validation_mode(async_graphql::ValidationMode::Fast).finish();
-    Schemas { strict, fast, gate }
+    Schemas { strict, fast, gate, max_complexity }
 }
 
 /// Runs one operation through the gate with the request's credentials.
@@ -157,6 +158,13 @@ fn nullable<T>(ctx: &Context<'_>, result: async_graphql::Result<T>) -> Option<T>
             None
         }
     }
+}
+
+/// A connection's selection counts once per node it may return, so `users(first: 100)` with a
+/// deep selection weighs what it would cost, and the complexity limit sees it.
+fn page_weight(first: Option<i32>) -> usize {
+    use playground_domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    first.map_or(DEFAULT_PAGE_SIZE, |n| u32::try_from(n).unwrap_or(1).clamp(1, MAX_PAGE_SIZE)) as usize
 }
 
 fn parse_id(id: &ID) -> Result<u64, DomainError> {
@@ -265,6 +273,6 @@ pub async fn endpoint(
     let mut gql_request = gql_request;
     gql_request.data = schemas.request_data(credentials, batching(request));
     let mut response = cache.execute(&schemas, gql_request).await;
-    error::tag_engine_errors(&mut response);
+    error::tag_engine_errors(&mut response, schemas.max_complexity);
     json_response(StatusCode::OK, &response)
 }

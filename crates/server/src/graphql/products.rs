@@ -48,6 +48,7 @@ pub struct ProductQuery;
 #[Object]
 impl ProductQuery {
     /// A page of products in id order (listProducts).
+    #[graphql(complexity = "super::page_weight(first) * child_complexity")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -72,6 +72,7 @@ pub struct UserQuery;
 #[Object]
 impl UserQuery {
     /// A page of users in id order (listUsers).
+    #[graphql(complexity = "super::page_weight(first) * child_complexity")]
     async fn users(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<UserConnection> {
         let page = call(ctx, Operation::ListUsers, |pg, caller| {
             let first = first.map(|n| u32::try_from(n).unwrap_or(0));

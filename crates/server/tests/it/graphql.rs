@@ -96,3 +96,39 @@ async fn nested_fields_are_batched_into_one_domain_call_per_level() {
     }
     assert_eq!(answers[0], answers[1], "batching changes the calls, never the answer");
 }
+
+#[tokio::test]
+async fn query_size_aliases_and_weighed_complexity_are_bounded_with_clear_errors() {
+    let app = spawn_app().await;
+    let run = |query: String| {
+        let request = app
+            .http
+            .post(format!("{}/graphql", app.base))
+            .header("x-api-key", "demo-read-key")
+            .json(&json!({"query": query}));
+        async move { request.send().await.expect("query").json::<Value>().await.expect("json") }
+    };
+    let refused = |body: &Value, needle: &str| {
+        let error = &body["errors"][0];
+        assert!(error["message"].as_str().is_some_and(|m| m.contains(needle)), "{body}");
+        assert_eq!(error["extensions"]["canonicalCode"], "INVALID_ARGUMENT", "{body}");
+        assert!(body["data"].is_null(), "nothing ran: {body}");
+    };
+    let aliased =
+        |n: usize| (0..n).map(|i| format!("u{i}: user(id: {}) {{ name }}", i + 1)).collect::<Vec<_>>().join(" ");
+    let ok = run(format!("{{ {} }}", aliased(30))).await;
+    assert_eq!(ok["data"]["u29"]["name"].as_str().map(str::is_empty), Some(false), "{ok}");
+    refused(&run(format!("{{ {} }}", aliased(31))).await, "31 aliased fields; the limit is 30");
+    // Aliases in a fragment count once per spread.
+    let fragment = format!("fragment Many on Query {{ {} }}", aliased(10));
+    refused(&run(format!("{{ a: user(id: 1) {{ name }} ...Many ...M2 ...M3 }} {fragment} fragment M2 on Query {{ ...Many }} fragment M3 on Query {{ ...Many }}")).await, "31 aliased fields");
+    let padded = format!("{{ user(id: 42) {{ name }} }} #{}", "x".repeat(17 * 1024));
+    refused(&run(padded).await, "the limit is 16384");
+    // A connection weighs its selection once per node it may return.
+    let nested = |first: u32| {
+        format!("{{ users(first: {first}) {{ edges {{ node {{ orders {{ items {{ product {{ name }} }} }} }} }} }} }}")
+    };
+    let small = run(nested(20)).await;
+    assert!(small.get("errors").is_none(), "{small}");
+    refused(&run(nested(100)).await, "complexity");
+}
