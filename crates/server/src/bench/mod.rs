@@ -10,6 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio_tungstenite::tungstenite::Message;
 
+mod push;
+
 use crate::pb::user_service_client::UserServiceClient;
 use crate::pb::GetUserRequest;
 
@@ -18,8 +20,10 @@ pub struct BenchArgs {
     /// Server to measure; without it one is started in-process (rate limit lifted).
     #[arg(long)]
     pub url: Option<String>,
-    /// What to compare: `protocols` (getUser on all five), or `http` (getProduct over a new
-    /// connection per request, keep-alive, HTTP/2 multiplexing, and with If-None-Match).
+    /// What to compare: `protocols` (getUser on all five); `http` (getProduct over a new
+    /// connection per request, keep-alive, HTTP/2 multiplexing, and with If-None-Match);
+    /// `graphql` (one field vs REST, and a nested query with and without batching); `push`
+    /// (latency from a REST write to many subscribers on each push transport).
     #[arg(long, value_enum, default_value = "protocols")]
     pub suite: Suite,
     /// Id of the user to get.
@@ -36,6 +40,15 @@ pub struct BenchArgs {
     pub connections: usize,
     #[arg(long, default_value = "demo-read-key")]
     pub api_key: String,
+    /// Key for the writes of the `push` suite.
+    #[arg(long, default_value = "demo-write-key")]
+    pub write_api_key: String,
+    /// Subscribers per transport (the `push` suite).
+    #[arg(long, default_value_t = 100)]
+    pub subscribers: usize,
+    /// Writes measured per transport (the `push` suite).
+    #[arg(long, default_value_t = 100)]
+    pub writes: usize,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -45,6 +58,8 @@ pub struct BenchArgs {
 pub enum Suite {
     Protocols,
     Http,
+    Graphql,
+    Push,
 }
 
 /// One row of a table: a way of making the call.
@@ -63,7 +78,15 @@ enum Scenario {
     Multiplexed,
     /// getProduct with `If-None-Match`: 304 and no body.
     NotModified,
+    /// `{ user(id: 42) { name } }`: one field, against REST's whole resource.
+    GraphQlOneField,
+    /// Twenty users, their orders, their items' products: batched, one domain call per level.
+    GraphQlNested,
+    /// The same with `X-Playground-Batching: off`: one domain call per parent (N+1).
+    GraphQlNestedUnbatched,
 }
+
+const NESTED_QUERY: &str = "{ users(first: 20) { edges { node { orders { items { product { name } } } } } } }";
 
 impl Suite {
     fn scenarios(self) -> &'static [Scenario] {
@@ -74,6 +97,11 @@ impl Suite {
             Suite::Http => {
                 &[Scenario::NewConnection, Scenario::KeepAlive, Scenario::Multiplexed, Scenario::NotModified]
             }
+            Suite::Graphql => {
+                &[Scenario::Rest, Scenario::GraphQlOneField, Scenario::GraphQlNested, Scenario::GraphQlNestedUnbatched]
+            }
+            // Push is measured per event, not per call: see `push`.
+            Suite::Push => &[],
         }
     }
 
@@ -81,6 +109,8 @@ impl Suite {
         match self {
             Suite::Protocols => format!("getUser {} on every protocol", args.id),
             Suite::Http => format!("getProduct {} over HTTP", args.product_id),
+            Suite::Graphql => format!("GraphQL against REST getUser {}", args.id),
+            Suite::Push => "push latency".to_owned(),
         }
     }
 }
@@ -97,6 +127,9 @@ impl Scenario {
             Scenario::KeepAlive => "HTTP/1.1 keep-alive",
             Scenario::Multiplexed => "HTTP/2 multiplexed",
             Scenario::NotModified => "keep-alive + 304",
+            Scenario::GraphQlOneField => "GraphQL user { name }",
+            Scenario::GraphQlNested => "GraphQL nested batched",
+            Scenario::GraphQlNestedUnbatched => "GraphQL nested N+1",
         }
     }
 }
@@ -168,6 +201,21 @@ impl Client {
                 let client = http()?;
                 let request =
                     client.get(format!("{base}/api/v1/users/{id}")).header("x-api-key", &args.api_key).build()?;
+                Client::Http { client, request }
+            }
+            Scenario::GraphQlOneField | Scenario::GraphQlNested | Scenario::GraphQlNestedUnbatched => {
+                let client = http()?;
+                let query = match scenario {
+                    Scenario::GraphQlOneField => format!("{{ user(id: {id}) {{ name }} }}"),
+                    _ => NESTED_QUERY.to_owned(),
+                };
+                let batching = if scenario == Scenario::GraphQlNestedUnbatched { "off" } else { "on" };
+                let request = client
+                    .post(format!("{base}/graphql"))
+                    .header("x-api-key", &args.api_key)
+                    .header("x-playground-batching", batching)
+                    .json(&serde_json::json!({ "query": query }))
+                    .build()?;
                 Client::Http { client, request }
             }
             Scenario::GraphQl => {
@@ -314,6 +362,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             (format!("http://{addr}"), Some(server))
         }
     };
+    if args.suite == Suite::Push {
+        return push::run(&base, &args).await;
+    }
     let mut rows = Vec::new();
     for &scenario in args.suite.scenarios() {
         eprintln!("measuring {} for {} s on {} workers ...", scenario.name(), args.duration, args.connections);
