@@ -227,6 +227,11 @@ pub async fn subscriptions(
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
                 let credentials = events::credentials_from_payload(&payload, from_headers);
+                // A credential that is sent must be valid: refused here, the socket closes with
+                // the reason (none sent: each operation answers UNAUTHENTICATED instead).
+                if !credentials.is_empty() {
+                    schemas.gate.session(&credentials).map_err(|refused| async_graphql::Error::new(refused.message))?;
+                }
                 Ok(schemas.request_data(credentials, batching))
             })
             .serve()

@@ -74,16 +74,21 @@ impl<E: Endpoint> Endpoint for AllowEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, request: Request) -> poem::Result<Response> {
-        let allow = self.allowed.lookup(request.uri().path()).cloned();
-        if let (Some(allow), &Method::OPTIONS) = (&allow, request.method()) {
-            return Ok(Response::builder()
-                .status(StatusCode::NO_CONTENT)
-                .header(header::ALLOW, allow.clone())
-                .finish());
+        // The path is looked up only for OPTIONS and after a 405, never on the hot path.
+        if request.method() == Method::OPTIONS {
+            if let Some(allow) = self.allowed.lookup(request.uri().path()) {
+                return Ok(Response::builder()
+                    .status(StatusCode::NO_CONTENT)
+                    .header(header::ALLOW, allow.clone())
+                    .finish());
+            }
         }
+        let uri = request.uri().clone();
         let mut response = self.inner.call(request).await?.into_response();
-        if let (Some(allow), StatusCode::METHOD_NOT_ALLOWED) = (allow, response.status()) {
-            response.headers_mut().insert(header::ALLOW, allow);
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+            if let Some(allow) = self.allowed.lookup(uri.path()) {
+                response.headers_mut().insert(header::ALLOW, allow.clone());
+            }
         }
         Ok(response)
     }

@@ -101,6 +101,16 @@ fn code_for_status(status: StatusCode) -> ErrorCode {
 /// Turns any error poem raised into problem+json; responses that already are problems pass.
 pub async fn catch_all(error: poem::Error) -> Response {
     let status = error.status();
+    // A query, path or header parameter that did not parse: name it, as a body field is named.
+    if let Some(param) = error.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        let error = DomainError::invalid(param.name, format!("parameter `{}`: {}", param.name, param.reason));
+        return problem_response(status, error);
+    }
+    // poem-openapi names path parameters by position; every path here has one, `{id}`.
+    if let Some(path) = error.downcast_ref::<poem_openapi::error::ParsePathError>() {
+        let error = DomainError::invalid("id", format!("`id` must be a positive decimal id: {}", path.reason));
+        return problem_response(status, error);
+    }
     let message = error.to_string();
     let response = error.into_response();
     let is_problem = response.content_type().is_some_and(|ct| ct.starts_with(PROBLEM_JSON));

@@ -132,3 +132,30 @@ async fn query_size_aliases_and_weighed_complexity_are_bounded_with_clear_errors
     assert!(small.get("errors").is_none(), "{small}");
     refused(&run(nested(100)).await, "complexity");
 }
+
+#[tokio::test]
+async fn a_bad_credential_in_connection_init_closes_the_socket_with_the_reason() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = spawn_app().await;
+    let connect = |key: &'static str| {
+        let mut request = format!("ws://{}/graphql/ws", app.addr).into_client_request().expect("request");
+        request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
+        async move {
+            let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+            let init = json!({"type": "connection_init", "payload": {"X-API-Key": key}});
+            socket.send(Message::text(init.to_string())).await.expect("init");
+            socket.next().await.expect("an answer").expect("a frame")
+        }
+    };
+    match connect("not-a-key").await {
+        // async-graphql closes a refused connection_init with 1002 and the reason.
+        Message::Close(Some(frame)) => assert!(frame.reason.contains("API key is not valid"), "{frame:?}"),
+        other => panic!("expected a close with the reason, got {other:?}"),
+    }
+    match connect("demo-read-key").await {
+        Message::Text(text) => assert!(text.contains("connection_ack"), "{text}"),
+        other => panic!("expected connection_ack, got {other:?}"),
+    }
+}
