@@ -9,7 +9,7 @@ use super::{credentials, AdminApi, Answer};
 
 /// Turn maintenance on (every other operation answers 503 with `Retry-After`) or off.
 #[derive(Debug, Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct SetMaintenance {
     pub enabled: bool,
@@ -19,7 +19,7 @@ pub struct SetMaintenance {
 
 /// The switch as it now stands.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct Maintenance {
     pub enabled: bool,

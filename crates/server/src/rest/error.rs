@@ -12,7 +12,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// An RFC 9457 problem document, plus the contract's members.
 #[derive(Debug, Serialize, poem_openapi::Object)]
 #[serde(rename_all = "camelCase")]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct ProblemBody {
     /// `about:blank`: the HTTP status says what kind of problem it is.
     #[serde(rename = "type")]
@@ -25,9 +25,11 @@ pub struct ProblemBody {
     pub code: String,
     /// The input field at fault, for INVALID_ARGUMENT.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
     pub field: Option<String>,
     /// Seconds to wait before retrying, for RATE_LIMITED and UNAVAILABLE.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
     pub retry_after: Option<u64>,
 }
 

@@ -24,7 +24,7 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// One change: the entity after the change.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Strictly increasing, never reused (not always consecutive).
@@ -41,7 +41,7 @@ pub struct Event {
 
 /// A poll's answer.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct EventPage {
     pub items: Vec<Event>,

@@ -6,6 +6,7 @@ mod allow;
 mod caching;
 mod error;
 mod events;
+mod examples;
 mod json;
 mod orders;
 mod products;

@@ -49,7 +49,7 @@ impl From<playground_domain::OrderStatus> for OrderStatus {
 
 /// One line of an order, priced when the order was placed.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderItem {
     pub product_id: u64,
@@ -59,7 +59,7 @@ pub struct OrderItem {
 
 /// A user's order.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
     pub id: u64,
@@ -101,7 +101,7 @@ impl From<playground_domain::Order> for Order {
 
 /// A page of orders; pass `nextCursor` as `cursor` to get the next one.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPage {
     pub items: Vec<Order>,
@@ -112,7 +112,7 @@ pub struct OrderPage {
 
 /// What to order: a product and how many (1 to 1000).
 #[derive(Debug, Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct NewItem {
     pub product_id: u64,
@@ -121,13 +121,14 @@ pub struct NewItem {
 
 /// 1 to 50 items, all in one currency.
 #[derive(Debug, Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrder {
     pub items: Vec<NewItem>,
 }
 
 #[derive(Debug, Object, serde::Deserialize)]
+#[oai(example)]
 pub struct UpdateOrderStatus {
     pub status: OrderStatus,
 }

@@ -10,7 +10,7 @@ use super::{credentials, Answer, ProductsApi};
 
 /// Something an order can hold.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct Product {
     pub id: u64,
@@ -35,7 +35,7 @@ impl From<playground_domain::Product> for Product {
 
 /// A page of products; pass `nextCursor` as `cursor` to get the next one.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductPage {
     pub items: Vec<Product>,

@@ -12,7 +12,7 @@ use super::{credentials, Answer, Deleted, UsersApi};
 
 /// A person who places orders.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: u64,
@@ -31,7 +31,7 @@ impl From<playground_domain::User> for User {
 
 /// A page of users; pass `nextCursor` as `cursor` to get the next one.
 #[derive(Debug, Object, serde::Serialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct UserPage {
     pub items: Vec<User>,
@@ -41,7 +41,7 @@ pub struct UserPage {
 }
 
 #[derive(Debug, Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUser {
     pub name: String,
@@ -50,7 +50,7 @@ pub struct CreateUser {
 
 /// Only the fields present change.
 #[derive(Debug, Object, serde::Deserialize)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUser {
     pub name: Option<String>,
