@@ -14,6 +14,7 @@ mod users;
 
 use std::sync::Arc;
 
+use poem::http::Method;
 use poem::Request;
 use poem_openapi::{OpenApiService, Tags};
 
@@ -124,6 +125,8 @@ impl<E: poem::Endpoint> poem::Endpoint for BodyLimitEndpoint<E> {
                 return Ok(problem_response(poem::http::StatusCode::PAYLOAD_TOO_LARGE, error));
             }
             Some(_) => {}
+            // No handler reads the body of a GET, HEAD or DELETE: nothing to bound.
+            None if matches!(*request.method(), Method::GET | Method::HEAD | Method::DELETE) => {}
             None => {
                 use http_body_util::BodyExt;
                 let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> =
