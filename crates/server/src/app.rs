@@ -94,8 +94,12 @@ pub async fn build(
         "link",
         "location",
         "retry-after",
+        "ratelimit",
+        "ratelimit-policy",
     ]);
-    Ok(OnePort::new(grpc, http).with(cors))
+    let one_port = OnePort::new(grpc, http)
+        .around(|inner, request| async move { crate::rate_fields::with_rate_fields(inner.as_ref(), request).await });
+    Ok(one_port.with(cors))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.

@@ -7,54 +7,79 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use playground_domain::events::EventFeed;
 use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Playground};
+use poem::http::HeaderValue;
 
 use crate::config::{RateTier, Settings};
 use crate::credentials::{Credentials, Session, Verifier};
 use crate::metrics::Metrics;
+use crate::rate_fields::{self, BudgetLeft};
 
-type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
+type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
 /// One token bucket per caller per tier, shared by all five protocols.
 struct RateLimits {
-    tiers: HashMap<String, (RateTier, KeyedLimiter)>,
+    tiers: HashMap<String, Tier>,
     clock: DefaultClock,
+}
+
+struct Tier {
+    rate: RateTier,
+    limiter: KeyedLimiter,
+    /// The `RateLimit-Policy` field of this tier, made once.
+    policy: HeaderValue,
 }
 
 impl RateLimits {
     fn new(settings: &Settings) -> RateLimits {
-        let limiter = |tier: RateTier| {
-            let per_second = NonZeroU32::new(tier.per_second).unwrap_or(NonZeroU32::MIN);
-            let burst = NonZeroU32::new(tier.burst).unwrap_or(NonZeroU32::MIN);
-            (tier, RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)).with_middleware())
+        let tier = |name: &str, rate: RateTier| {
+            let per_second = NonZeroU32::new(rate.per_second).unwrap_or(NonZeroU32::MIN);
+            let burst = NonZeroU32::new(rate.burst).unwrap_or(NonZeroU32::MIN);
+            let limiter = RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)).with_middleware();
+            let window = rate.burst.div_ceil(per_second.get());
+            let policy = HeaderValue::from_str(&format!("\"{name}\";q={burst};w={window}"))
+                .unwrap_or(HeaderValue::from_static("\"default\""));
+            (name.to_owned(), Tier { rate, limiter, policy })
         };
-        let mut tiers: HashMap<String, (RateTier, KeyedLimiter)> =
-            settings.tiers.iter().map(|(name, tier)| (name.clone(), limiter(*tier))).collect();
-        tiers.insert(crate::config::DEFAULT_TIER.to_owned(), limiter(settings.default_tier));
+        let mut tiers: HashMap<String, Tier> = settings.tiers.iter().map(|(name, rate)| tier(name, *rate)).collect();
+        let (name, default) = tier(crate::config::DEFAULT_TIER, settings.default_tier);
+        tiers.insert(name, default);
         RateLimits { tiers, clock: DefaultClock::default() }
     }
 
+    /// Spends one call of the caller's bucket, and reports what is left for the `RateLimit` fields.
     fn spend(&self, session: &Session) -> Result<(), DomainError> {
-        let Some((tier, limiter)) =
+        let Some(Tier { rate, limiter, policy }) =
             self.tiers.get(&session.tier).or_else(|| self.tiers.get(crate::config::DEFAULT_TIER))
         else {
             return Err(DomainError::new(ErrorCode::Internal, "no rate-limit tier configured"));
         };
+        let left = |remaining: u32, reset_secs: u64| BudgetLeft {
+            policy: policy.clone(),
+            tier: session.tier.clone(),
+            remaining,
+            reset_secs,
+        };
         match limiter.check_key(&session.rate_key) {
-            Ok(()) => Ok(()),
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                let refill = rate.burst.saturating_sub(remaining).div_ceil(rate.per_second.max(1));
+                rate_fields::report(left(remaining, u64::from(refill)));
+                Ok(())
+            }
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                rate_fields::report(left(0, seconds));
                 Err(DomainError::retry_after(
                     ErrorCode::RateLimited,
                     format!(
-                        "rate limit of {} calls per second (burst {}) exceeded: retry after {} s",
-                        tier.per_second,
-                        tier.burst,
-                        seconds.max(1)
+                        "rate limit of {} calls per second (burst {}) exceeded: retry after {seconds} s",
+                        rate.per_second, rate.burst
                     ),
                     seconds,
                 ))

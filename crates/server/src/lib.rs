@@ -8,6 +8,7 @@
 //! - `rest`, `graphql`, `grpc`, `ws`, `soap`: the five thin protocol adapters
 //! - `metrics`: call counters by operation and outcome, for `/metrics`
 //! - `ops`: health, readiness and metrics
+//! - `rate_fields`: the `RateLimit` fields on every HTTP answer that spent a call
 //! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
 //! - [`bench`]: the `bench` command, measuring every protocol on one operation
 
@@ -22,6 +23,7 @@ mod grpc;
 mod metrics;
 mod one_port;
 mod ops;
+mod rate_fields;
 mod rest;
 mod soap;
 mod tls;

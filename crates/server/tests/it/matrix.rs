@@ -155,6 +155,40 @@ async fn one_rate_budget_is_shared_by_all_protocols() {
 }
 
 #[tokio::test]
+async fn every_http_answer_says_what_is_left_of_the_one_budget() {
+    let mut settings = crate::helpers::settings();
+    settings.default_tier.burst = 10;
+    settings.default_tier.per_second = 1;
+    let app = spawn_app_with(settings).await;
+    let fields = |headers: &reqwest::header::HeaderMap| {
+        let text = |name: &str| headers.get(name).map(|v| v.to_str().expect("ascii").to_owned());
+        (text("ratelimit-policy"), text("ratelimit"))
+    };
+    let policy = Some("\"default\";q=10;w=10".to_owned());
+    let key = ("x-api-key", "demo-read-key");
+    let rest = app.http.get(format!("{}/api/v1/users/42", app.base)).header(key.0, key.1).send().await.expect("REST");
+    assert_eq!(fields(rest.headers()), (policy.clone(), Some("\"default\";r=9;t=1".to_owned())));
+    let graphql = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header(key.0, key.1)
+        .json(&json!({"query": "{ user(id: 42) { name } }"}))
+        .send()
+        .await
+        .expect("GraphQL");
+    assert_eq!(fields(graphql.headers()), (policy.clone(), Some("\"default\";r=8;t=2".to_owned())));
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let mut grpc = api_playground::pb::user_service_client::UserServiceClient::new(channel);
+    let mut request = tonic::Request::new(api_playground::pb::GetUserRequest { id: 42 });
+    request.metadata_mut().insert(key.0, key.1.parse().expect("ascii"));
+    let answer = grpc.get_user(request).await.expect("gRPC");
+    let metadata = |name: &str| answer.metadata().get(name).map(|v| v.to_str().expect("ascii").to_owned());
+    assert_eq!((metadata("ratelimit-policy"), metadata("ratelimit")), (policy, Some("\"default\";r=7;t=3".to_owned())));
+    let public = app.http.get(format!("{}/healthz", app.base)).send().await.expect("healthz");
+    assert_eq!(fields(public.headers()), (None, None), "ops endpoints spend nothing");
+}
+
+#[tokio::test]
 async fn no_auth_opens_every_operation_but_still_checks_keys_that_are_sent() {
     let mut settings = crate::helpers::settings();
     settings.no_auth = true;
