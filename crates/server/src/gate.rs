@@ -163,14 +163,12 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
-        let result = self.open_for(operation).and_then(|()| self.session(credentials));
-        match result {
-            Ok(session) => self.call_as(&session, operation, run),
-            Err(refused) => {
-                self.metrics.record::<()>(operation, &Err(refused.clone()));
-                Err(refused)
-            }
-        }
+        let result = self.open_for(operation).and_then(|()| {
+            let session = self.session(credentials)?;
+            self.run_as(&session, operation, run)
+        });
+        self.metrics.record(operation, &result);
+        result
     }
 
     /// UNAVAILABLE while the maintenance switch is on, for every operation but the switch.
@@ -188,13 +186,21 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
-        let result = self.open_for(operation).and_then(|()| {
-            session.caller.require(operation.scope())?;
-            self.rate_limits.spend(session)?;
-            run(&self.playground, &session.caller)
-        });
+        let result = self.open_for(operation).and_then(|()| self.run_as(session, operation, run));
         self.metrics.record(operation, &result);
         result
+    }
+
+    /// Scope, rate budget, domain: what every entry runs once the switch and credential passed.
+    fn run_as<T>(
+        &self,
+        session: &Session,
+        operation: Operation,
+        run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        session.caller.require(operation.scope())?;
+        self.rate_limits.spend(session)?;
+        run(&self.playground, &session.caller)
     }
 
     /// Runs one of several operations that one request on the wire asks for (the fields of a

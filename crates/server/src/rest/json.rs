@@ -41,24 +41,17 @@ impl<T: ParseFromJSON + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
         let data = <Vec<u8> as FromRequest>::from_request(request, body).await?;
-        let mut json = serde_json::Deserializer::from_slice(&data);
-        match serde_path_to_error::deserialize(&mut json) {
-            // serde also reads a struct from an array by position; the document says object.
-            Ok(value) if shaped_as_documented::<T>(&data) => Ok(JsonBody(value)),
-            Ok(_) => Err(Problem(DomainError::invalid(
-                "body",
-                format!("the body must be a JSON object as the OpenAPI schema {} describes", T::name()),
-            ))
-            .into()),
-            Err(error) => Err(Problem(invalid_json(&error)).into()),
+        let json: serde_json::Value = serde_json::from_slice(&data)
+            .map_err(|error| Problem(DomainError::invalid("body", format!("the body is not valid JSON: {error}"))))?;
+        let value = serde_path_to_error::deserialize(&json).map_err(|error| Problem(invalid_json(&error)))?;
+        // serde also reads a struct from an array by position; poem-openapi's reading of the
+        // schema does not, so the body must have the documented shape too.
+        if T::parse_from_json(Some(json)).is_err() {
+            let message = format!("the body must be a JSON object as the OpenAPI schema {} describes", T::name());
+            return Err(Problem(DomainError::invalid("body", message)).into());
         }
+        Ok(JsonBody(value))
     }
-}
-
-/// Whether a body that serde accepted also has the shape of the type's OpenAPI schema (objects
-/// where it says object), checked by poem-openapi's own reading of the schema.
-fn shaped_as_documented<T: ParseFromJSON>(data: &[u8]) -> bool {
-    serde_json::from_slice(data).is_ok_and(|value| T::parse_from_json(Some(value)).is_ok())
 }
 
 /// A body that is not the JSON the operation takes, as INVALID_ARGUMENT naming the field:
@@ -73,9 +66,6 @@ fn invalid_json(error: &serde_path_to_error::Error<serde_json::Error>) -> Domain
         (parent, Some(name)) => format!("{parent}.{name}"),
         (at, None) => at.to_owned(),
     };
-    if error.inner().is_syntax() || error.inner().is_eof() {
-        return DomainError::invalid("body", format!("the body is not valid JSON: {message}"));
-    }
     DomainError::invalid(&field, format!("`{field}`: {message}"))
 }
 
