@@ -4,23 +4,18 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use playground_domain::Playground;
 use poem::endpoint::BoxEndpoint;
 use poem::http::Method;
-use poem::listener::{Acceptor, TcpAcceptor};
 use poem::middleware::Cors;
 use poem::{get, Endpoint, EndpointExt, Response, Route};
 
 use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
 use crate::one_port::OnePort;
-use crate::tls::TlsAcceptor;
+use crate::serve::ConnectionBounds;
 use crate::{graphql, grpc, ops, rest, soap, ws};
-
-/// How long in-flight requests get to finish after a shutdown signal.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every protocol's endpoint on one router, behind the one-port dispatcher.
 pub async fn build(
@@ -34,14 +29,15 @@ pub async fn build(
     }
     let gate = Arc::new(Gate::new(settings, playground, shutdown));
     let limits = &settings.limits;
-    let rest = rest::service(gate.clone(), &format!("{base_url}/api/v1"));
+    let rest = rest::service(gate.clone(), &format!("{base_url}{}", rest::MOUNT));
     let openapi_json = rest.spec_endpoint();
     let get_post: &[Method] = &[Method::GET, Method::POST];
-    let allowed = rest::AllowedMethods::new(
-        &rest.spec(),
-        "/api/v1",
-        &[("/graphql", get_post), ("/soap", get_post), ("/ws", &[Method::GET]), ("/graphql/ws", &[Method::GET])],
-    )?;
+    let allowed = rest::AllowedMethods::of_routes(&[
+        ("/graphql", get_post),
+        ("/soap", get_post),
+        ("/ws", &[Method::GET]),
+        ("/graphql/ws", &[Method::GET]),
+    ])?;
     // Swagger UI with its script and styles inline: it works with no internet.
     let swagger_ui = rest.swagger_ui();
     let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
@@ -50,8 +46,8 @@ pub async fn build(
         wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
     };
     let openrpc = ws::OpenRpc::new(&format!("{}/ws", base_url.replacen("http", "ws", 1)));
+    let rest = rest::Lane::new(rest, limits.max_body_bytes)?;
     let http = Route::new()
-        .nest("/api/v1", rest.with(rest::BodyLimit(limits.max_body_bytes)))
         .at("/openapi.json", openapi_json)
         .nest("/docs", swagger_ui)
         .at(
@@ -97,9 +93,7 @@ pub async fn build(
         "ratelimit",
         "ratelimit-policy",
     ]);
-    let one_port = OnePort::new(grpc, http)
-        .around(|inner, request| async move { crate::rate_fields::with_rate_fields(inner.as_ref(), request).await });
-    Ok(one_port.with(cors))
+    Ok(OnePort::new(grpc, rest, http).with(cors))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.
@@ -167,24 +161,11 @@ pub async fn serve(
         // Long polls, streams and WebSocket connections end now, so the drain is quick.
         let _ = trigger.send(true);
     };
-    // Two concrete acceptors rather than one boxed: poem's boxed IO splits every connection
-    // behind a lock and loses vectored writes, a third of the throughput.
-    let tcp = TcpAcceptor::from_tokio(listener)?;
-    match settings.tls.clone() {
-        Some(config) => run_until(TlsAcceptor::new(tcp, config), endpoint, drained).await,
-        None => run_until(tcp, endpoint, drained).await,
-    }
-}
-
-async fn run_until(
-    acceptor: impl Acceptor + 'static,
-    endpoint: impl Endpoint<Output = Response> + 'static,
-    drained: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(endpoint, drained, Some(DRAIN_TIMEOUT))
-        .await?;
-    Ok(())
+    let bounds = ConnectionBounds {
+        max_connections: settings.limits.max_connections,
+        max_header_bytes: settings.limits.max_header_bytes,
+    };
+    crate::serve::run_until(listener, settings.tls.clone(), endpoint, bounds, drained).await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -154,6 +154,7 @@ struct LimitsFile {
     graphql_max_depth: Option<usize>,
     graphql_max_complexity: Option<usize>,
     max_connections: Option<usize>,
+    max_header_bytes: Option<usize>,
 }
 
 /// An API key: the secret a client sends, what it may do, and which rate tier it draws from.
@@ -194,6 +195,8 @@ pub struct Limits {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub max_connections: usize,
+    /// The request line and headers together (HTTP/1.1), or the header list (HTTP/2).
+    pub max_header_bytes: usize,
 }
 
 /// Everything the server runs with, resolved from flags, the file and the demo defaults.
@@ -306,6 +309,7 @@ impl Settings {
                 graphql_max_depth: 10,
                 graphql_max_complexity: 500,
                 max_connections: 10_000,
+                max_header_bytes: 16 << 10,
             },
         };
         settings.apply(file)?;
@@ -391,11 +395,19 @@ impl Settings {
             }
             self.event_history = history;
         }
-        let LimitsFile { max_body_bytes, graphql_max_depth, graphql_max_complexity, max_connections } = limits;
+        let LimitsFile { max_body_bytes, graphql_max_depth, graphql_max_complexity, max_connections, max_header_bytes } =
+            limits;
         self.limits.max_body_bytes = max_body_bytes.unwrap_or(self.limits.max_body_bytes);
         self.limits.graphql_max_depth = graphql_max_depth.unwrap_or(self.limits.graphql_max_depth);
         self.limits.graphql_max_complexity = graphql_max_complexity.unwrap_or(self.limits.graphql_max_complexity);
         self.limits.max_connections = max_connections.unwrap_or(self.limits.max_connections).max(1);
+        if let Some(bytes) = max_header_bytes {
+            // hyper reads a request head into a buffer of at least 8 KiB.
+            if bytes < 8192 {
+                bail!("[limits] max_header_bytes must be at least 8192");
+            }
+            self.limits.max_header_bytes = bytes;
+        }
         Ok(())
     }
 

@@ -9,6 +9,7 @@
 //! - `metrics`: call counters by operation and outcome, for `/metrics`
 //! - `ops`: health, readiness and metrics
 //! - `rate_fields`: the `RateLimit` fields on every HTTP answer that spent a call
+//! - `serve`: the accept loop: hyper on each connection, and the connection-level bounds
 //! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
 //! - [`bench`]: the `bench` command, measuring every protocol on one operation
 
@@ -25,6 +26,7 @@ mod one_port;
 mod ops;
 mod rate_fields;
 mod rest;
+mod serve;
 mod soap;
 mod tls;
 mod ws;

@@ -1,13 +1,16 @@
 //! One listener, five protocols: poem's server speaks HTTP/1.1, h2c and WebSocket upgrades on
 //! the same socket, and this dispatcher sends every request whose content type is gRPC
 //! (`application/grpc`, `-web`, `-web-text`) to tonic and everything else to poem's router.
-//! It dispatches before any routing because tonic needs the full `/package.Service/Method` path.
+//! It dispatches before any routing because tonic needs the full `/package.Service/Method` path;
+//! REST, the busiest face, goes straight to its own router too.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_util::future::Either;
 use http_body::{Body, Frame, SizeHint};
-use poem::endpoint::{BoxEndpoint, TowerCompatExt};
+use poem::endpoint::{BoxEndpoint, DynEndpoint, TowerCompatExt};
 use poem::{Endpoint, EndpointExt, Request, Response};
 use sync_wrapper::SyncWrapper;
 use tonic::service::Routes;
@@ -47,18 +50,19 @@ impl<B: Body + Unpin> Body for SyncBody<B> {
 }
 
 /// Is this request for tonic? gRPC, gRPC-Web and gRPC-Web-text all start with `application/grpc`.
-fn is_grpc(request: &Request) -> bool {
-    request.content_type().is_some_and(|ct| ct.starts_with("application/grpc"))
+pub fn is_grpc(headers: &http::HeaderMap) -> bool {
+    headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc"))
 }
 
-/// The top-level endpoint: gRPC to tonic, everything else to `http`.
-pub struct OnePort {
+/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, everything else to `http`.
+pub struct OnePort<R> {
     grpc: BoxEndpoint<'static, Response>,
+    rest: R,
     http: BoxEndpoint<'static, Response>,
 }
 
-impl OnePort {
-    pub fn new(grpc: Routes, http: BoxEndpoint<'static, Response>) -> OnePort {
+impl<R: Endpoint<Output = Response>> OnePort<R> {
+    pub fn new(grpc: Routes, rest: R, http: BoxEndpoint<'static, Response>) -> OnePort<R> {
         // The body wrapper is outermost, around the gRPC-Web translation.
         let grpc = ServiceBuilder::new()
             .map_response(|mut response: http::Response<tonic::body::Body>| {
@@ -70,28 +74,43 @@ impl OnePort {
             .compat()
             .map_to_response()
             .boxed();
-        OnePort { grpc, http }
+        OnePort { grpc, rest, http }
     }
 }
 
-impl Endpoint for OnePort {
+impl<R: Endpoint<Output = Response>> OnePort<R> {
+    fn grpc(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, R> {
+        if let Some(ip) = crate::peer_ip(&request) {
+            request.extensions_mut().insert(PeerIp(ip));
+        }
+        let timeout = request.header("grpc-timeout").and_then(crate::grpc::grpc_timeout);
+        let call = DynEndpoint::call(self.grpc.as_ref(), request);
+        async move {
+            // Deadlines: a call not answered within its grpc-timeout gets DEADLINE_EXCEEDED.
+            match timeout {
+                Some(timeout) => {
+                    tokio::time::timeout(timeout, call).await.unwrap_or_else(|_| Ok(crate::grpc::deadline_exceeded()))
+                }
+                None => call.await,
+            }
+        }
+    }
+}
+
+impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
     type Output = Response;
 
-    async fn call(&self, mut request: Request) -> poem::Result<Response> {
-        if is_grpc(&request) {
-            if let Some(ip) = crate::peer_ip(&request) {
-                request.extensions_mut().insert(PeerIp(ip));
-            }
-            // Deadlines: a call not answered within its grpc-timeout gets DEADLINE_EXCEEDED.
-            match request.header("grpc-timeout").and_then(crate::grpc::grpc_timeout) {
-                Some(timeout) => match tokio::time::timeout(timeout, self.grpc.call(request)).await {
-                    Ok(answer) => answer,
-                    Err(_) => Ok(crate::grpc::deadline_exceeded()),
-                },
-                None => self.grpc.call(request).await,
-            }
+    // Combinators rather than an `async fn`, as in the REST lane: no copy of the request is
+    // kept at this level, so the request's future stays small.
+    fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        let answer = if is_grpc(request.headers()) {
+            Either::Left(self.grpc(request))
+        } else if let Some(resource) = crate::rest::resource_uri(request.uri()) {
+            *request.uri_mut() = resource;
+            Either::Right(Either::Left(self.rest.call(request)))
         } else {
-            self.http.call(request).await
-        }
+            Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request)))
+        };
+        crate::rate_fields::with_rate_fields(answer)
     }
 }

@@ -1,13 +1,15 @@
 //! The IETF `RateLimit-Policy` and `RateLimit` fields on every HTTP answer that spent a call of
 //! the caller's budget, whichever protocol it carried (REST, GraphQL, SOAP, and gRPC, where they
 //! are response metadata): a client can slow down before it is refused, instead of after.
-//! The gate reports what a call left into a slot scoped to the request; the layer around the
-//! one port writes it out.
+//! The gate reports what a call left into a slot scoped to the request; the one-port dispatcher
+//! writes it out.
 
 use std::cell::RefCell;
+use std::future::Future;
 
+use futures_util::FutureExt;
 use poem::http::HeaderValue;
-use poem::{Endpoint, IntoResponse, Request, Response};
+use poem::Response;
 
 /// What the caller's budget looks like after a call.
 #[derive(Debug, Clone)]
@@ -29,21 +31,21 @@ pub fn report(budget: BudgetLeft) {
     let _ = LAST_BUDGET.try_with(|slot| *slot.borrow_mut() = Some(budget));
 }
 
-/// Wraps the one-port endpoint: runs each request with a budget slot and writes the fields.
-pub async fn with_rate_fields<E: Endpoint>(inner: &E, request: Request) -> poem::Result<Response> {
-    let (result, budget) = LAST_BUDGET
-        .scope(RefCell::new(None), async {
-            let result = inner.call(request).await;
-            (result, LAST_BUDGET.with(|slot| slot.borrow_mut().take()))
-        })
-        .await;
-    let mut response = result?.into_response();
-    if let Some(BudgetLeft { policy, tier, remaining, reset_secs }) = budget {
-        let headers = response.headers_mut();
-        headers.insert("ratelimit-policy", policy);
-        if let Ok(value) = HeaderValue::from_str(&format!("\"{tier}\";r={remaining};t={reset_secs}")) {
-            headers.insert("ratelimit", value);
+/// Runs one request's answer with a budget slot, then writes the fields the gate left in it.
+pub fn with_rate_fields(
+    answer: impl Future<Output = poem::Result<Response>> + Send,
+) -> impl Future<Output = poem::Result<Response>> + Send {
+    // The slot is read inside the scope, as the answer completes.
+    let answered = answer.map(|result| (result, LAST_BUDGET.with(|slot| slot.borrow_mut().take())));
+    LAST_BUDGET.scope(RefCell::new(None), answered).map(|(result, budget)| {
+        let mut response = result?;
+        if let Some(BudgetLeft { policy, tier, remaining, reset_secs }) = budget {
+            let headers = response.headers_mut();
+            headers.insert("ratelimit-policy", policy);
+            if let Ok(value) = HeaderValue::from_str(&format!("\"{tier}\";r={remaining};t={reset_secs}")) {
+                headers.insert("ratelimit", value);
+            }
         }
-    }
-    Ok(response)
+        Ok(response)
+    })
 }

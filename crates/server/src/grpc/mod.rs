@@ -114,7 +114,15 @@ fn deadline(metadata: &tonic::metadata::MetadataMap) -> Option<tokio::time::Inst
 
 /// The trailers-only answer to a call whose deadline passed before it was answered.
 pub fn deadline_exceeded() -> poem::Response {
-    let status = tonic::Status::deadline_exceeded("the deadline (grpc-timeout) passed before the answer");
+    trailers_only(tonic::Status::deadline_exceeded("the deadline (grpc-timeout) passed before the answer"))
+}
+
+/// The trailers-only answer to a call refused before it reached tonic.
+pub fn refused(error: DomainError) -> poem::Response {
+    trailers_only(error::status(error))
+}
+
+fn trailers_only(status: tonic::Status) -> poem::Response {
     let (parts, ()) = status.into_http::<()>().into_parts();
     let mut response = poem::Response::builder().status(parts.status).finish();
     *response.headers_mut() = parts.headers;

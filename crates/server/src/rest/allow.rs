@@ -14,9 +14,8 @@ pub struct AllowedMethods {
 }
 
 impl AllowedMethods {
-    /// Reads the REST paths and methods of an OpenAPI document served under `prefix`, plus the
-    /// other routes given as `(path, methods)`.
-    pub fn new(openapi_json: &str, prefix: &str, others: &[(&str, &[Method])]) -> anyhow::Result<Self> {
+    /// The REST paths and methods of an OpenAPI document, as the document writes them.
+    pub fn of_document(openapi_json: &str) -> anyhow::Result<Self> {
         let document: serde_json::Value = serde_json::from_str(openapi_json)?;
         let mut routes = Vec::new();
         for (path, operations) in document["paths"].as_object().into_iter().flatten() {
@@ -26,11 +25,14 @@ impl AllowedMethods {
                 .flat_map(|operations| operations.keys())
                 .filter_map(|method| method.to_ascii_uppercase().parse().ok())
                 .collect();
-            routes.push(route(&format!("{prefix}{path}"), &methods)?);
+            routes.push(route(path, &methods)?);
         }
-        for (path, methods) in others {
-            routes.push(route(path, methods)?);
-        }
+        Ok(AllowedMethods { routes: Arc::new(routes) })
+    }
+
+    /// Routes given as `(path, methods)`.
+    pub fn of_routes(routes: &[(&str, &[Method])]) -> anyhow::Result<Self> {
+        let routes = routes.iter().map(|(path, methods)| route(path, methods)).collect::<anyhow::Result<_>>()?;
         Ok(AllowedMethods { routes: Arc::new(routes) })
     }
 
@@ -57,6 +59,24 @@ fn route(path: &str, methods: &[Method]) -> anyhow::Result<(Vec<String>, HeaderV
     Ok((path.split('/').map(str::to_owned).collect(), allow))
 }
 
+impl AllowedMethods {
+    /// A plain OPTIONS for a known route: 204 with its `Allow`.
+    pub fn answer_options(&self, request: &Request) -> Option<Response> {
+        if request.method() != Method::OPTIONS {
+            return None;
+        }
+        let allow = self.lookup(request.uri().path())?;
+        Some(Response::builder().status(StatusCode::NO_CONTENT).header(header::ALLOW, allow.clone()).finish())
+    }
+
+    /// Adds `Allow` to a 405 for a known route.
+    pub fn add_allow(&self, path: &str, response: &mut Response) {
+        if let Some(allow) = self.lookup(path) {
+            response.headers_mut().insert(header::ALLOW, allow.clone());
+        }
+    }
+}
+
 impl<E: Endpoint> Middleware<E> for AllowedMethods {
     type Output = AllowEndpoint<E>;
 
@@ -75,20 +95,13 @@ impl<E: Endpoint> Endpoint for AllowEndpoint<E> {
 
     async fn call(&self, request: Request) -> poem::Result<Response> {
         // The path is looked up only for OPTIONS and after a 405, never on the hot path.
-        if request.method() == Method::OPTIONS {
-            if let Some(allow) = self.allowed.lookup(request.uri().path()) {
-                return Ok(Response::builder()
-                    .status(StatusCode::NO_CONTENT)
-                    .header(header::ALLOW, allow.clone())
-                    .finish());
-            }
+        if let Some(answer) = self.allowed.answer_options(&request) {
+            return Ok(answer);
         }
         let uri = request.uri().clone();
         let mut response = self.inner.call(request).await?.into_response();
         if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-            if let Some(allow) = self.allowed.lookup(uri.path()) {
-                response.headers_mut().insert(header::ALLOW, allow.clone());
-            }
+            self.allowed.add_allow(uri.path(), &mut response);
         }
         Ok(response)
     }

@@ -100,8 +100,13 @@ fn code_for_status(status: StatusCode) -> ErrorCode {
     }
 }
 
-/// Turns any error poem raised into problem+json; responses that already are problems pass.
+/// Turns any error poem raised into problem+json, for `catch_all_error`.
 pub async fn catch_all(error: poem::Error) -> Response {
+    problem_of(error)
+}
+
+/// Turns any error poem raised into problem+json; responses that already are problems pass.
+pub fn problem_of(error: poem::Error) -> Response {
     let status = error.status();
     // A query, path or header parameter that did not parse: name it, as a body field is named.
     if let Some(param) = error.downcast_ref::<poem_openapi::error::ParseParamError>() {

@@ -152,7 +152,7 @@ pub fn next_page_url(request: &poem::Request, next_cursor: Option<&str>) -> Opti
     if !query.is_empty() {
         query.push('&');
     }
-    // The original URI: nesting under /api/v1 strips the prefix from `uri()`.
+    // The original URI: the one-port dispatcher takes /api/v1 off `uri()`.
     Some(format!("{}?{query}cursor={cursor}", request.original_uri().path()))
 }
 

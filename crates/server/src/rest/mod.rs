@@ -12,13 +12,20 @@ mod orders;
 mod products;
 mod users;
 
+use std::future::Future;
+use std::str::FromStr;
 use std::sync::Arc;
 
-use poem::http::Method;
-use poem::Request;
+use futures_util::future::{ready, Either};
+use futures_util::FutureExt;
+use poem::endpoint::{BoxEndpoint, DynEndpoint};
+use poem::http::uri::{PathAndQuery, Uri};
+use poem::http::{Method, StatusCode};
+use poem::{Endpoint, IntoEndpoint, Request, Response};
 use poem_openapi::{OpenApiService, Tags};
 
 pub use allow::AllowedMethods;
+use error::problem_of;
 pub use error::{catch_all, problem_response};
 
 use crate::credentials::Credentials;
@@ -59,7 +66,7 @@ pub struct AdminApi {
     gate: Arc<Gate>,
 }
 
-type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi);
+pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi);
 
 /// Every REST operation answers its own type or a problem.
 type Answer<T> = Result<T, error::Problem>;
@@ -90,51 +97,91 @@ pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()>
         .server(server_url)
 }
 
+/// Where the REST resources live on the one port.
+pub const MOUNT: &str = "/api/v1";
+
+/// The REST face, for requests under [`MOUNT`] with the prefix taken off (see [`resource_uri`]).
+/// The one-port dispatcher calls it directly, so a REST call crosses no other router, and it does
+/// in one step what would otherwise be three layers around poem-openapi's router: bound the body,
+/// turn every error poem raises into problem+json, and answer `Allow` on OPTIONS and 405.
+pub struct Lane {
+    router: BoxEndpoint<'static>,
+    allowed: AllowedMethods,
+    max_body_bytes: usize,
+}
+
+impl Lane {
+    pub fn new(service: OpenApiService<RestApi, ()>, max_body_bytes: usize) -> anyhow::Result<Lane> {
+        let allowed = AllowedMethods::of_document(&service.spec())?;
+        Ok(Lane { router: service.into_endpoint(), allowed, max_body_bytes })
+    }
+}
+
+impl Endpoint for Lane {
+    type Output = Response;
+
+    // A combinator rather than an `async fn`: the future holds no copy of the request, which
+    // keeps every request's future small (it is moved several times on its way to the socket).
+    fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        if let Some(answer) = self.allowed.answer_options(&request) {
+            return Either::Left(ready(Ok(answer)));
+        }
+        if let Some(too_large) = bound_body(&mut request, self.max_body_bytes) {
+            return Either::Left(ready(Ok(too_large)));
+        }
+        let original = request.original_uri().clone();
+        let allowed = &self.allowed;
+        Either::Right(DynEndpoint::call(self.router.as_ref(), request).map(move |answer| {
+            let mut response = answer.unwrap_or_else(problem_of);
+            if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+                let path = original.path().strip_prefix(MOUNT).unwrap_or_default();
+                allowed.add_allow(path, &mut response);
+            }
+            Ok(response)
+        }))
+    }
+}
+
+/// `/api/v1/users/42?x=1` → `/users/42?x=1`, the path the OpenAPI document names; `None` for a
+/// path outside [`MOUNT`]. The original stays readable as `Request::original_uri`.
+pub fn resource_uri(uri: &Uri) -> Option<Uri> {
+    let path_and_query = uri.path_and_query()?.as_str();
+    let rest = path_and_query.strip_prefix(MOUNT)?;
+    let resource = match rest.as_bytes().first() {
+        Some(b'/') => PathAndQuery::from_str(rest).ok()?,
+        None | Some(b'?') => PathAndQuery::from_str(&format!("/{rest}")).ok()?,
+        Some(_) => return None,
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(resource);
+    Uri::from_parts(parts).ok()
+}
+
 fn credentials(request: &Request) -> Credentials {
     Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request))
 }
 
-/// Refuses REST bodies over the bound with 413 before they are read; bodies of unknown length
-/// are cut off at the bound while being read.
-pub struct BodyLimit(pub usize);
-
-impl<E: poem::Endpoint> poem::Middleware<E> for BodyLimit {
-    type Output = BodyLimitEndpoint<E>;
-    fn transform(&self, inner: E) -> Self::Output {
-        BodyLimitEndpoint { inner, limit: self.0 }
-    }
-}
-
-pub struct BodyLimitEndpoint<E> {
-    inner: E,
-    limit: usize,
-}
-
-impl<E: poem::Endpoint> poem::Endpoint for BodyLimitEndpoint<E> {
-    type Output = poem::Response;
-
-    async fn call(&self, mut request: Request) -> poem::Result<poem::Response> {
-        use poem::IntoResponse;
-        let length = request.header(poem::http::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
-        match length {
-            Some(length) if length > self.limit as u64 => {
-                let error = playground_domain::DomainError::invalid(
-                    "body",
-                    format!("the body is {length} bytes, more than the {} byte bound", self.limit),
-                );
-                return Ok(problem_response(poem::http::StatusCode::PAYLOAD_TOO_LARGE, error));
-            }
-            Some(_) => {}
-            // No handler reads the body of a GET, HEAD or DELETE: nothing to bound.
-            None if matches!(*request.method(), Method::GET | Method::HEAD | Method::DELETE) => {}
-            None => {
-                use http_body_util::BodyExt;
-                let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> =
-                    request.take_body().into();
-                let limited = http_body_util::Limited::new(body, self.limit).map_err(std::io::Error::other).boxed();
-                request.set_body(poem::Body::from(limited));
-            }
+/// Refuses bodies over the bound with 413 before they are read (the answer is returned); bodies
+/// of unknown length are cut off at the bound while being read.
+fn bound_body(request: &mut Request, limit: usize) -> Option<Response> {
+    let length = request.header(poem::http::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    match length {
+        Some(length) if length > limit as u64 => {
+            let error = playground_domain::DomainError::invalid(
+                "body",
+                format!("the body is {length} bytes, more than the {limit} byte bound"),
+            );
+            Some(problem_response(StatusCode::PAYLOAD_TOO_LARGE, error))
         }
-        self.inner.call(request).await.map(IntoResponse::into_response)
+        Some(_) => None,
+        // No handler reads the body of a GET, HEAD or DELETE: nothing to bound.
+        None if matches!(*request.method(), Method::GET | Method::HEAD | Method::DELETE) => None,
+        None => {
+            use http_body_util::BodyExt;
+            let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> = request.take_body().into();
+            let limited = http_body_util::Limited::new(body, limit).map_err(std::io::Error::other).boxed();
+            request.set_body(poem::Body::from(limited));
+            None
+        }
     }
 }

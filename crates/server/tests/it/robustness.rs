@@ -499,3 +499,66 @@ async fn rpc_discover_describes_every_method_and_each_one_answers() {
         assert_ne!(reply["error"]["code"], -32601, "{method} is described but not served: {reply}");
     }
 }
+
+#[tokio::test]
+async fn connections_past_the_bound_get_503_and_a_huge_header_block_gets_431() {
+    let mut settings = crate::helpers::settings();
+    settings.limits.max_connections = 2;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    // The test client's pooled connection holds one slot; a raw keep-alive connection the other.
+    let mut held = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    let request = format!("GET /healthz HTTP/1.1\r\nhost: {}\r\n\r\n", app.addr);
+    tokio::io::AsyncWriteExt::write_all(&mut held, request.as_bytes()).await.expect("send");
+    let mut answer = [0u8; 256];
+    let read = tokio::io::AsyncReadExt::read(&mut held, &mut answer).await.expect("read");
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..read]));
+
+    // A third connection is answered at once: 503, problem+json, Retry-After.
+    let fresh = reqwest::Client::new();
+    let refused = fresh
+        .get(format!("{}/api/v1/users/42", app.base))
+        .header("x-api-key", "demo-read-key")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    let problem: Value = refused.json().await.expect("problem");
+    assert_eq!(problem["code"], "UNAVAILABLE", "{problem}");
+    assert!(problem["detail"].as_str().is_some_and(|d| d.contains("2 connections")), "{problem}");
+    // A gRPC client gets a gRPC status: UNAVAILABLE.
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let status = api_playground::pb::user_service_client::UserServiceClient::new(channel)
+        .get_user(api_playground::pb::GetUserRequest { id: 42 })
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+    assert!(status.message().contains("2 connections"), "{status:?}");
+
+    // Once the held connection closes, its slot serves the next one.
+    drop(held);
+    let mut answered = None;
+    for _ in 0..100 {
+        let response = reqwest::Client::new().get(format!("{}/healthz", app.base)).send().await.expect("answered");
+        if response.status() == 200 {
+            answered = Some(response.status());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(answered, Some(reqwest::StatusCode::OK), "a freed slot is reused");
+
+    // The header block is bounded (16 KiB by default): past it, 431 before any handler runs.
+    let app = spawn_app().await;
+    let get = |header: String| {
+        app.http
+            .get(format!("{}/api/v1/users/42", app.base))
+            .header("x-api-key", "demo-read-key")
+            .header("x-padding", header)
+            .send()
+    };
+    assert_eq!(get("a".repeat(12 << 10)).await.expect("answered").status(), 200);
+    assert_eq!(get("a".repeat(20 << 10)).await.expect("answered").status(), 431);
+    still_serves(&app).await;
+}

@@ -1,0 +1,170 @@
+//! The accept loop under the one port. hyper serves each connection (TLS first, when configured)
+//! as HTTP/1.1, h2c or HTTP/2 with upgrades, and hands every request to the one endpoint. The
+//! loop owns the connection-level bounds: how many connections, how large a header block, how
+//! long a client may take to send one, and how long a shutdown waits for answers in flight.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use playground_domain::{DomainError, ErrorCode};
+use poem::http::uri::Scheme;
+use poem::web::{LocalAddr, RemoteAddr};
+use poem::{Endpoint, Response};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::rustls::ServerConfig;
+
+/// What hyper hands back: poem's response body, boxed once.
+type ResponseBody = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// A client that has not sent a whole request head by then is disconnected (slowloris).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A TLS client that has not finished its handshake by then is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection over the limit is given to receive its 503.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The connection-level bounds of CONTRACT §8.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionBounds {
+    pub max_connections: usize,
+    pub max_header_bytes: usize,
+}
+
+/// Serves `endpoint` on `listener` until `shutdown` resolves, then lets answers in flight finish
+/// (up to [`DRAIN_TIMEOUT`]).
+pub async fn run_until<E>(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    endpoint: E,
+    bounds: ConnectionBounds,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()>
+where
+    E: Endpoint<Output = Response> + 'static,
+{
+    let local = LocalAddr(listener.local_addr()?.into());
+    let endpoint = Arc::new(endpoint);
+    let http = Arc::new(http_builder(bounds));
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    let slots = Arc::new(Semaphore::new(bounds.max_connections));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tokio::spawn(refuse(stream, bounds.max_connections));
+            continue;
+        };
+        let connection = Connection {
+            endpoint: endpoint.clone(),
+            http: http.clone(),
+            local: local.clone(),
+            peer,
+            watcher: graceful.watcher(),
+        };
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                None => connection.serve(stream, Scheme::HTTP).await,
+                Some(tls) => {
+                    if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+                        connection.serve(stream, Scheme::HTTPS).await;
+                    }
+                }
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+    Ok(())
+}
+
+fn http_builder(bounds: ConnectionBounds) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        // hyper's floor for its read buffer is 8 KiB; past the bound the answer is 431.
+        .max_buf_size(bounds.max_header_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(bounds.max_header_bytes).unwrap_or(u32::MAX));
+    builder
+}
+
+/// One accepted connection and what serving it needs.
+struct Connection<E> {
+    endpoint: Arc<E>,
+    http: Arc<auto::Builder<TokioExecutor>>,
+    local: LocalAddr,
+    peer: SocketAddr,
+    watcher: hyper_util::server::graceful::Watcher,
+}
+
+impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
+    async fn serve<S>(self, stream: S, scheme: Scheme)
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let Connection { endpoint, http, local, peer, watcher } = self;
+        let remote = RemoteAddr(peer.into());
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let endpoint = endpoint.clone();
+            let request = poem::Request::from((request, local.clone(), remote.clone(), scheme.clone()));
+            async move {
+                let answer = endpoint.call(request).await;
+                let response: hyper::Response<ResponseBody> = answer.unwrap_or_else(poem::Error::into_response).into();
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let _ = watcher.watch(connection.into_owned()).await;
+    }
+}
+
+/// A connection over the limit gets one clear answer and is closed: UNAVAILABLE with a retry
+/// delay, as problem+json (503 + `Retry-After`) or, for gRPC, as a gRPC status.
+async fn refuse(stream: TcpStream, max_connections: usize) {
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let error = DomainError::retry_after(
+            ErrorCode::Unavailable,
+            format!("the server is at its bound of {max_connections} connections; retry shortly"),
+            1,
+        );
+        let refusal = match crate::one_port::is_grpc(request.headers()) {
+            true => crate::grpc::refused(error),
+            false => crate::rest::problem_response(poem::http::StatusCode::SERVICE_UNAVAILABLE, error),
+        };
+        let response: hyper::Response<ResponseBody> = refusal.into();
+        async move { Ok::<_, Infallible>(response) }
+    });
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().keep_alive(false);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, connection).await;
+}
