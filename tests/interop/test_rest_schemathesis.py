@@ -89,12 +89,12 @@ schema_on_existing = schemathesis.pytest.from_fixture("rest_schema_on_existing")
 
 def _shortened(case):
     """`case` with a long poll cut to 1 s, and the timeout to call it with."""
-    if case.path == "/events" and isinstance(case.query, dict):
+    if case.path == "/api/v1/events" and isinstance(case.query, dict):
         # A long poll (`wait`, 0 to 30 s) with nothing new waits it out.
         wait = case.query.get("wait")
         if isinstance(wait, int) and 1 < wait <= 30:
             case.query["wait"] = 1
-    return STREAM_TIMEOUT if case.path == "/events/stream" else REQUEST_TIMEOUT
+    return STREAM_TIMEOUT if case.path == "/api/v1/events/stream" else REQUEST_TIMEOUT
 
 
 SETTINGS = {

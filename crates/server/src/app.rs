@@ -13,7 +13,7 @@ use poem::{get, Endpoint, EndpointExt, Response, Route};
 
 use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
-use crate::one_port::OnePort;
+use crate::one_port::{CorsForBrowsers, OnePort};
 use crate::serve::ConnectionBounds;
 use crate::{graphql, grpc, ops, rest, soap, ws};
 
@@ -29,7 +29,7 @@ pub async fn build(
     }
     let gate = Arc::new(Gate::new(settings, playground, shutdown));
     let limits = &settings.limits;
-    let rest = rest::service(gate.clone(), &format!("{base_url}{}", rest::MOUNT));
+    let rest = rest::service(gate.clone(), base_url);
     let openapi_json = rest.spec_endpoint();
     let get_post: &[Method] = &[Method::GET, Method::POST];
     let allowed = rest::AllowedMethods::of_routes(&[
@@ -93,7 +93,7 @@ pub async fn build(
         "ratelimit",
         "ratelimit-policy",
     ]);
-    Ok(OnePort::new(grpc, rest, http).with(cors))
+    Ok(CorsForBrowsers::new(OnePort::new(grpc, rest, http), cors))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.

@@ -26,9 +26,11 @@ pub struct Credentials {
 impl Credentials {
     /// Reads the HTTP-borne forms: `X-API-Key` / `Authorization: Bearer` headers, or `api_key` in the query.
     pub fn from_http(headers: &http::HeaderMap, query: Option<&str>, peer: Option<IpAddr>) -> Credentials {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let api_key = header("x-api-key").or_else(|| query.and_then(|q| query_param(q, "api_key")));
-        let bearer = header("authorization").as_deref().and_then(bearer_token);
+        // Typed names: looked up by hash, without parsing the name on every request.
+        const X_API_KEY: http::HeaderName = http::HeaderName::from_static("x-api-key");
+        let header = |name: &http::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let api_key = header(&X_API_KEY).map(str::to_owned).or_else(|| query.and_then(|q| query_param(q, "api_key")));
+        let bearer = header(&http::header::AUTHORIZATION).and_then(bearer_token);
         Credentials { api_key, bearer, password: None, peer }
     }
 

@@ -28,6 +28,7 @@ struct RateLimits {
 }
 
 struct Tier {
+    name: Arc<str>,
     rate: RateTier,
     limiter: KeyedLimiter,
     /// The `RateLimit-Policy` field of this tier, made once.
@@ -43,7 +44,7 @@ impl RateLimits {
             let window = rate.burst.div_ceil(per_second.get());
             let policy = HeaderValue::from_str(&format!("\"{name}\";q={burst};w={window}"))
                 .unwrap_or(HeaderValue::from_static("\"default\""));
-            (name.to_owned(), Tier { rate, limiter, policy })
+            (name.to_owned(), Tier { name: name.into(), rate, limiter, policy })
         };
         let mut tiers: HashMap<String, Tier> = settings.tiers.iter().map(|(name, rate)| tier(name, *rate)).collect();
         let (name, default) = tier(crate::config::DEFAULT_TIER, settings.default_tier);
@@ -53,14 +54,14 @@ impl RateLimits {
 
     /// Spends one call of the caller's bucket, and reports what is left for the `RateLimit` fields.
     fn spend(&self, session: &Session) -> Result<(), DomainError> {
-        let Some(Tier { rate, limiter, policy }) =
+        let Some(Tier { name, rate, limiter, policy }) =
             self.tiers.get(&session.tier).or_else(|| self.tiers.get(crate::config::DEFAULT_TIER))
         else {
             return Err(DomainError::new(ErrorCode::Internal, "no rate-limit tier configured"));
         };
         let left = |remaining: u32, reset_secs: u64| BudgetLeft {
             policy: policy.clone(),
-            tier: session.tier.clone(),
+            tier: name.clone(),
             remaining,
             reset_secs,
         };

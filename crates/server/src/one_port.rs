@@ -6,12 +6,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::future::Either;
 use http_body::{Body, Frame, SizeHint};
 use poem::endpoint::{BoxEndpoint, DynEndpoint, TowerCompatExt};
-use poem::{Endpoint, EndpointExt, Request, Response};
+use poem::middleware::{Cors, CorsEndpoint};
+use poem::{Endpoint, EndpointExt, Middleware, Request, Response};
 use sync_wrapper::SyncWrapper;
 use tonic::service::Routes;
 use tower::ServiceBuilder;
@@ -102,15 +104,41 @@ impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
 
     // Combinators rather than an `async fn`, as in the REST lane: no copy of the request is
     // kept at this level, so the request's future stays small.
-    fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+    fn call(&self, request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         let answer = if is_grpc(request.headers()) {
             Either::Left(self.grpc(request))
-        } else if let Some(resource) = crate::rest::resource_uri(request.uri()) {
-            *request.uri_mut() = resource;
+        } else if crate::rest::is_rest(request.uri().path()) {
             Either::Right(Either::Left(self.rest.call(request)))
         } else {
             Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request)))
         };
         crate::rate_fields::with_rate_fields(answer)
+    }
+}
+
+/// CORS around the one port, for browser requests only: a request without `Origin` is not a
+/// CORS request, so it goes straight to the dispatcher instead of through the CORS layer.
+pub struct CorsForBrowsers<E> {
+    direct: Arc<E>,
+    cors: CorsEndpoint<Arc<E>>,
+}
+
+impl<E: Endpoint<Output = Response>> CorsForBrowsers<E> {
+    pub fn new(endpoint: E, cors: Cors) -> Self {
+        let direct = Arc::new(endpoint);
+        CorsForBrowsers { cors: cors.transform(direct.clone()), direct }
+    }
+}
+
+impl<E: Endpoint<Output = Response>> Endpoint for CorsForBrowsers<E> {
+    type Output = Response;
+
+    fn call(&self, request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        if request.headers().contains_key(http::header::ORIGIN) {
+            // Boxed: the rarer path does not make every request's future larger.
+            Either::Left(Box::pin(self.cors.call(request)))
+        } else {
+            Either::Right(self.direct.as_ref().call(request))
+        }
     }
 }

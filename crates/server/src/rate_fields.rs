@@ -16,7 +16,7 @@ use poem::Response;
 pub struct BudgetLeft {
     /// `"tier";q=BURST;w=SECONDS`: the bucket's size and how long it takes to refill.
     pub policy: HeaderValue,
-    pub tier: String,
+    pub tier: std::sync::Arc<str>,
     pub remaining: u32,
     /// Seconds until the bucket is full again (or, when empty, until the next call is allowed).
     pub reset_secs: u64,

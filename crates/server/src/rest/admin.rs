@@ -14,6 +14,7 @@ use super::{credentials, AdminApi, Answer};
 pub struct SetMaintenance {
     pub enabled: bool,
     /// Seconds clients are told to wait, 1 to 3600 (default 30).
+    #[serde(default, deserialize_with = "super::json::present")]
     pub retry_after: Option<i64>,
 }
 
@@ -27,7 +28,7 @@ pub struct Maintenance {
     pub retry_after: u64,
 }
 
-#[OpenApi(prefix_path = "/admin", tag = "super::Tag::Admin")]
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "super::Tag::Admin")]
 impl AdminApi {
     /// Turn the maintenance switch on or off (setMaintenance)
     #[oai(path = "/maintenance", method = "put")]

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 
 use base64::Engine;
 use playground_domain::DomainError;
-use poem::http::{header, StatusCode};
+use poem::http::{header, HeaderValue, StatusCode};
 use poem::{IntoResponse, Request, Response};
 use poem_openapi::registry::{MetaHeader, MetaMediaType, MetaResponse, MetaResponses, Registry};
 use poem_openapi::types::Type;
@@ -15,6 +15,8 @@ use serde::Serialize;
 use sha1::Digest;
 
 use super::error::IF_MATCH;
+
+const JSON: &str = "application/json; charset=utf-8";
 
 /// Shared caches may keep it, but must check with the server (cheap: a 304) before reuse.
 pub const PUBLIC: &str = "public, no-cache";
@@ -42,7 +44,12 @@ impl<T> Cached<T> {
 /// The strong ETag of a body.
 fn etag_of(body: &[u8]) -> String {
     let digest = sha1::Sha1::digest(body);
-    format!("\"{}\"", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]))
+    // `"` + 16 base64 characters for 96 bits + `"`, written into one allocation.
+    let mut etag = String::with_capacity(18);
+    etag.push('"');
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(&digest[..12], &mut etag);
+    etag.push('"');
+    etag
 }
 
 /// Does a list of entity tags (`If-None-Match`, `If-Match`) name this one? `*` names any.
@@ -80,13 +87,14 @@ pub fn if_match<T: Serialize>(request: &Request) -> impl Fn(&T) -> Result<(), Do
 
 impl<T: Send> IntoResponse for Cached<T> {
     fn into_response(self) -> Response {
-        let mut response =
-            Response::builder().header(header::ETAG, self.etag).header(header::CACHE_CONTROL, self.cache_control);
+        let mut response = Response::builder()
+            .header(header::ETAG, self.etag)
+            .header(header::CACHE_CONTROL, HeaderValue::from_static(self.cache_control));
         if let Some(next) = &self.next {
             response = response.header(header::LINK, super::json::link_next(next));
         }
         match self.body {
-            Some(body) => response.content_type("application/json; charset=utf-8").body(body),
+            Some(body) => response.header(header::CONTENT_TYPE, HeaderValue::from_static(JSON)).body(body),
             None => response.status(StatusCode::NOT_MODIFIED).finish(),
         }
     }
@@ -125,10 +133,7 @@ impl<T: Type + Send> ApiResponse for Cached<T> {
                     description: "The representation, with its ETag",
                     status: Some(200),
                     status_range: None,
-                    content: vec![MetaMediaType {
-                        content_type: "application/json; charset=utf-8",
-                        schema: T::schema_ref(),
-                    }],
+                    content: vec![MetaMediaType { content_type: JSON, schema: T::schema_ref() }],
                     headers: headers(),
                 },
                 MetaResponse {

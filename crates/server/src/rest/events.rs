@@ -51,7 +51,7 @@ pub struct EventPage {
     pub gap: bool,
 }
 
-#[OpenApi(prefix_path = "/events", tag = "super::Tag::Events")]
+#[OpenApi(prefix_path = "/api/v1/events", tag = "super::Tag::Events")]
 impl EventsApi {
     /// Events after a seq; with `wait`, a long poll that answers as soon as one arrives (getEvents)
     #[oai(path = "/", method = "get")]

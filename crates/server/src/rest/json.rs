@@ -152,8 +152,7 @@ pub fn next_page_url(request: &poem::Request, next_cursor: Option<&str>) -> Opti
     if !query.is_empty() {
         query.push('&');
     }
-    // The original URI: the one-port dispatcher takes /api/v1 off `uri()`.
-    Some(format!("{}?{query}cursor={cursor}", request.original_uri().path()))
+    Some(format!("{}?{query}cursor={cursor}", request.uri().path()))
 }
 
 /// The `Link` header value for a next-page URL.
@@ -189,4 +188,10 @@ impl<T: Type + Serialize + Send> ApiResponse for Paged<T> {
     fn register(registry: &mut Registry) {
         T::register(registry);
     }
+}
+
+/// For optional body fields the document types as plain (not nullable) values: absent is `None`,
+/// present must be a value, and `null` is refused with the field's name, as the document says.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(value: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(value).map(Some)
 }

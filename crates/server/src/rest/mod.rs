@@ -13,13 +13,11 @@ mod products;
 mod users;
 
 use std::future::Future;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use futures_util::future::{ready, Either};
 use futures_util::FutureExt;
 use poem::endpoint::{BoxEndpoint, DynEndpoint};
-use poem::http::uri::{PathAndQuery, Uri};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, IntoEndpoint, Request, Response};
 use poem_openapi::{OpenApiService, Tags};
@@ -97,11 +95,11 @@ pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()>
         .server(server_url)
 }
 
-/// Where the REST resources live on the one port.
+/// Where the REST resources live on the one port; every `#[OpenApi(prefix_path)]` starts with it,
+/// so the document names each path as it is on the wire.
 pub const MOUNT: &str = "/api/v1";
 
-/// The REST face, for requests under [`MOUNT`] with the prefix taken off (see [`resource_uri`]).
-/// The one-port dispatcher calls it directly, so a REST call crosses no other router, and it does
+/// The REST face, for requests under [`MOUNT`]. The one-port dispatcher calls it directly, so a REST call crosses no other router, and it does
 /// in one step what would otherwise be three layers around poem-openapi's router: bound the body,
 /// turn every error poem raises into problem+json, and answer `Allow` on OPTIONS and 405.
 pub struct Lane {
@@ -129,32 +127,21 @@ impl Endpoint for Lane {
         if let Some(too_large) = bound_body(&mut request, self.max_body_bytes) {
             return Either::Left(ready(Ok(too_large)));
         }
-        let original = request.original_uri().clone();
+        let uri = request.uri().clone();
         let allowed = &self.allowed;
         Either::Right(DynEndpoint::call(self.router.as_ref(), request).map(move |answer| {
             let mut response = answer.unwrap_or_else(problem_of);
             if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-                let path = original.path().strip_prefix(MOUNT).unwrap_or_default();
-                allowed.add_allow(path, &mut response);
+                allowed.add_allow(uri.path(), &mut response);
             }
             Ok(response)
         }))
     }
 }
 
-/// `/api/v1/users/42?x=1` → `/users/42?x=1`, the path the OpenAPI document names; `None` for a
-/// path outside [`MOUNT`]. The original stays readable as `Request::original_uri`.
-pub fn resource_uri(uri: &Uri) -> Option<Uri> {
-    let path_and_query = uri.path_and_query()?.as_str();
-    let rest = path_and_query.strip_prefix(MOUNT)?;
-    let resource = match rest.as_bytes().first() {
-        Some(b'/') => PathAndQuery::from_str(rest).ok()?,
-        None | Some(b'?') => PathAndQuery::from_str(&format!("/{rest}")).ok()?,
-        Some(_) => return None,
-    };
-    let mut parts = uri.clone().into_parts();
-    parts.path_and_query = Some(resource);
-    Uri::from_parts(parts).ok()
+/// Is this path one of the REST resources, under [`MOUNT`]?
+pub fn is_rest(path: &str) -> bool {
+    path.strip_prefix(MOUNT).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn credentials(request: &Request) -> Credentials {

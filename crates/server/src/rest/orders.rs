@@ -146,7 +146,7 @@ fn new_order(body: &CreateOrder) -> Result<NewOrder, DomainError> {
     )
 }
 
-#[OpenApi(tag = "super::Tag::Orders")]
+#[OpenApi(prefix_path = "/api/v1", tag = "super::Tag::Orders")]
 impl OrdersApi {
     /// List a user's orders, optionally of one status (listUserOrders)
     #[oai(path = "/users/:id/orders", method = "get")]

@@ -44,7 +44,7 @@ pub struct ProductPage {
     pub next_cursor: Option<String>,
 }
 
-#[OpenApi(prefix_path = "/products", tag = "super::Tag::Products")]
+#[OpenApi(prefix_path = "/api/v1/products", tag = "super::Tag::Products")]
 impl ProductsApi {
     /// List products (listProducts)
     #[oai(path = "/", method = "get")]

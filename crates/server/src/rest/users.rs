@@ -53,7 +53,9 @@ pub struct CreateUser {
 #[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUser {
+    #[serde(default, deserialize_with = "super::json::present")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "super::json::present")]
     pub email: Option<String>,
 }
 
@@ -64,7 +66,7 @@ pub enum CreatedUser {
     Created(JsonBody<User>, #[oai(header = "Location")] String),
 }
 
-#[OpenApi(prefix_path = "/users", tag = "super::Tag::Users")]
+#[OpenApi(prefix_path = "/api/v1/users", tag = "super::Tag::Users")]
 impl UsersApi {
     /// List users (listUsers)
     #[oai(path = "/", method = "get")]

@@ -38,6 +38,16 @@ async fn rest_answers_problem_json_for_every_kind_of_bad_request() {
         (post(b"[]".to_vec()), 400, Some("body")),
         // serde alone would read a struct from an array by position; the document says object.
         (post(b"[\"Arr\", \"arr@example.com\"]".to_vec()), 400, Some("body")),
+        // An optional field may be left out, but the document types it as a string: null is refused.
+        (
+            app.http
+                .patch(format!("{url}/5"))
+                .header("x-api-key", "demo-write-key")
+                .header("content-type", "application/json")
+                .body(r#"{"name": null}"#),
+            400,
+            Some("name"),
+        ),
         (order(r#"{"items": [[1, 1]]}"#), 400, Some("body")),
         (order(r#"{"items": [{"productId": 1, "quantity": -1}]}"#), 400, Some("items[0].quantity")),
         (order(r#"{"items": [{"quantity": 1}]}"#), 400, Some("items[0].productId")),
@@ -389,7 +399,7 @@ async fn the_wsdl_describes_the_real_address_and_both_bindings() {
     assert!(tree["definitions"]["service"]["port"].is_array());
     let openapi: Value =
         app.http.get(format!("{}/openapi.json", app.base)).send().await.expect("openapi").json().await.expect("json");
-    assert!(openapi["paths"]["/users/{id}"]["get"].is_object(), "{}", openapi["paths"]);
+    assert!(openapi["paths"]["/api/v1/users/{id}"]["get"].is_object(), "{}", openapi["paths"]);
     let _ = Protocol::Rest;
 }
 
