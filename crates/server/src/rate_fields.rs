@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::future::Future;
 
 use futures_util::FutureExt;
-use poem::http::HeaderValue;
+use poem::http::{HeaderName, HeaderValue};
 use poem::Response;
 
 /// What the caller's budget looks like after a call.
@@ -21,6 +21,10 @@ pub struct BudgetLeft {
     /// Seconds until the bucket is full again (or, when empty, until the next call is allowed).
     pub reset_secs: u64,
 }
+
+// Typed names: inserted by hash, without parsing the name on every answer.
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 tokio::task_local! {
     static LAST_BUDGET: RefCell<Option<BudgetLeft>>;
@@ -41,9 +45,9 @@ pub fn with_rate_fields(
         let mut response = result?;
         if let Some(BudgetLeft { policy, tier, remaining, reset_secs }) = budget {
             let headers = response.headers_mut();
-            headers.insert("ratelimit-policy", policy);
+            headers.insert(RATELIMIT_POLICY, policy);
             if let Ok(value) = HeaderValue::from_str(&format!("\"{tier}\";r={remaining};t={reset_secs}")) {
-                headers.insert("ratelimit", value);
+                headers.insert(RATELIMIT, value);
             }
         }
         Ok(response)
