@@ -548,16 +548,35 @@ async fn connections_past_the_bound_get_503_and_a_huge_header_block_gets_431() {
 
     // Once the held connection closes, its slot serves the next one.
     drop(held);
-    let mut answered = None;
+    let status_once_freed = || async {
+        for _ in 0..100 {
+            let response = reqwest::Client::new().get(format!("{}/healthz", app.base)).send().await.expect("answered");
+            if response.status() == 200 {
+                return response.status();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        reqwest::StatusCode::SERVICE_UNAVAILABLE
+    };
+    assert_eq!(status_once_freed().await, 200, "a freed slot is reused");
+
+    // A WebSocket keeps its slot after the upgrade, for as long as it is open. (The connection
+    // of the last check closes on its own time: wait for its slot.)
+    let mut socket = None;
     for _ in 0..100 {
-        let response = reqwest::Client::new().get(format!("{}/healthz", app.base)).send().await.expect("answered");
-        if response.status() == 200 {
-            answered = Some(response.status());
+        if let Ok((opened, _)) =
+            tokio_tungstenite::connect_async(format!("ws://{}/ws?api_key=demo-read-key", app.addr)).await
+        {
+            socket = Some(opened);
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(answered, Some(reqwest::StatusCode::OK), "a freed slot is reused");
+    let socket = socket.expect("a WebSocket gets a free slot");
+    let refused = reqwest::Client::new().get(format!("{}/healthz", app.base)).send().await.expect("answered");
+    assert_eq!(refused.status(), 503, "the WebSocket holds the second slot");
+    drop(socket);
+    assert_eq!(status_once_freed().await, 200, "its slot is free once it closes");
 
     // The header block is bounded (16 KiB by default): past it, 431 before any handler runs.
     let app = spawn_app().await;
