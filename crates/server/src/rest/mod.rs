@@ -99,9 +99,10 @@ pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()>
 /// so the document names each path as it is on the wire.
 pub const MOUNT: &str = "/api/v1";
 
-/// The REST face, for requests under [`MOUNT`]. The one-port dispatcher calls it directly, so a REST call crosses no other router, and it does
-/// in one step what would otherwise be three layers around poem-openapi's router: bound the body,
-/// turn every error poem raises into problem+json, and answer `Allow` on OPTIONS and 405.
+/// The REST face, for requests under [`MOUNT`]. The one-port dispatcher calls it directly, so a
+/// REST call crosses no other router, and it does in one step what would otherwise be three layers
+/// around poem-openapi's router: bound the body, turn every error poem raises into problem+json,
+/// and answer `Allow` on OPTIONS and 405.
 pub struct Lane {
     router: BoxEndpoint<'static>,
     allowed: AllowedMethods,
