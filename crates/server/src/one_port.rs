@@ -1,6 +1,6 @@
-//! One listener, five protocols: poem's server speaks HTTP/1.1, h2c and WebSocket upgrades on
-//! the same socket, and this dispatcher sends every request whose content type is gRPC
-//! (`application/grpc`, `-web`, `-web-text`) to tonic and everything else to poem's router.
+//! One listener, five protocols: the accept loop (`serve`) speaks HTTP/1.1, h2c and WebSocket
+//! upgrades on the same socket, and this dispatcher sends every request whose content type is gRPC
+//! (`application/grpc`, `-web`, `-web-text`) to tonic and everything else to poem's routers.
 //! It dispatches before any routing because tonic needs the full `/package.Service/Method` path;
 //! REST, the busiest face, goes straight to its own router too.
 
@@ -78,9 +78,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
             .boxed();
         OnePort { grpc, rest, http }
     }
-}
 
-impl<R: Endpoint<Output = Response>> OnePort<R> {
     fn grpc(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, R> {
         if let Some(ip) = crate::peer_ip(&request) {
             request.extensions_mut().insert(PeerIp(ip));

@@ -36,6 +36,22 @@ impl AllowedMethods {
         Ok(AllowedMethods { routes: Arc::new(routes) })
     }
 
+    /// A plain OPTIONS for a known route: 204 with its `Allow`.
+    pub fn answer_options(&self, request: &Request) -> Option<Response> {
+        if request.method() != Method::OPTIONS {
+            return None;
+        }
+        let allow = self.lookup(request.uri().path())?;
+        Some(Response::builder().status(StatusCode::NO_CONTENT).header(header::ALLOW, allow.clone()).finish())
+    }
+
+    /// Adds `Allow` to a 405 for a known route.
+    pub fn add_allow(&self, path: &str, response: &mut Response) {
+        if let Some(allow) = self.lookup(path) {
+            response.headers_mut().insert(header::ALLOW, allow.clone());
+        }
+    }
+
     fn lookup(&self, path: &str) -> Option<&HeaderValue> {
         let segments: Vec<&str> = path.split('/').collect();
         self.routes
@@ -57,24 +73,6 @@ fn route(path: &str, methods: &[Method]) -> anyhow::Result<(Vec<String>, HeaderV
     names.push("OPTIONS");
     let allow = HeaderValue::from_str(&names.join(", "))?;
     Ok((path.split('/').map(str::to_owned).collect(), allow))
-}
-
-impl AllowedMethods {
-    /// A plain OPTIONS for a known route: 204 with its `Allow`.
-    pub fn answer_options(&self, request: &Request) -> Option<Response> {
-        if request.method() != Method::OPTIONS {
-            return None;
-        }
-        let allow = self.lookup(request.uri().path())?;
-        Some(Response::builder().status(StatusCode::NO_CONTENT).header(header::ALLOW, allow.clone()).finish())
-    }
-
-    /// Adds `Allow` to a 405 for a known route.
-    pub fn add_allow(&self, path: &str, response: &mut Response) {
-        if let Some(allow) = self.lookup(path) {
-            response.headers_mut().insert(header::ALLOW, allow.clone());
-        }
-    }
 }
 
 impl<E: Endpoint> Middleware<E> for AllowedMethods {
