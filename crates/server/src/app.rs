@@ -168,6 +168,23 @@ pub async fn serve(
     crate::serve::run_until(listener, settings.tls.clone(), endpoint, bounds, drained).await
 }
 
+/// A server with the demo data on a free loopback port, quiet, for `bench` and `compare` without
+/// `--url`; `unlimited` lifts the rate limit out of any benchmark's reach.
+pub async fn spawn_local(unlimited: bool) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let mut settings = Settings::load(&crate::config::ServeArgs::on_free_port())?;
+    if unlimited {
+        settings.default_tier = crate::config::RateTier { burst: u32::MAX, per_second: u32::MAX };
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        if let Err(error) = serve(settings, listener, Announce::Quiet, std::future::pending()).await {
+            eprintln!("the in-process server stopped: {error:#}");
+        }
+    });
+    Ok((addr, server))
+}
+
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal() {
     let interrupt = async {

@@ -31,7 +31,9 @@ pub enum Command {
     /// Start the server (the default).
     Serve(ServeArgs),
     /// Measure one operation on every protocol against a running server.
-    Bench(crate::bench::BenchArgs),
+    Bench(playground_client::bench::BenchArgs),
+    /// Run one operation on all five protocols and show each answer side by side.
+    Compare(playground_client::compare::CompareArgs),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -11,10 +11,10 @@
 //! - `rate_fields`: the `RateLimit` fields on every HTTP answer that spent a call
 //! - `serve`: the accept loop: hyper on each connection, and the connection-level bounds
 //! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
-//! - [`bench`]: the `bench` command, measuring every protocol on one operation
+//! - `web`: the side-by-side page at `/`, its assets compiled into the binary
+//! - `compare`: the page's compare endpoint, the five calls made by `playground-client`
 
 pub mod app;
-pub mod bench;
 mod body;
 pub mod config;
 pub mod credentials;

@@ -13,9 +13,38 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Bench(args)) => api_playground::bench::run(args).await,
+        Some(Command::Bench(args)) => {
+            // Without --url, a server of its own with a budget no bench can spend.
+            let (url, _server) = server_for(args.url.clone(), true).await?;
+            playground_client::bench::run(args, &url).await
+        }
+        Some(Command::Compare(args)) => {
+            let call = match args.call() {
+                Ok(call) => call,
+                Err(bad) => {
+                    eprintln!("error: {bad}");
+                    std::process::exit(2);
+                }
+            };
+            let (url, server) = server_for(args.url.clone(), false).await?;
+            playground_client::compare::run(&args, &call, &url, server.is_some()).await
+        }
         Some(Command::Serve(args)) => serve(&args).await,
         None => serve(&cli.serve).await,
+    }
+}
+
+/// The server to measure or compare: the one at `url`, or one started in-process on a free port.
+async fn server_for(
+    url: Option<String>,
+    unlimited: bool,
+) -> anyhow::Result<(String, Option<tokio::task::JoinHandle<()>>)> {
+    match url {
+        Some(url) => Ok((url, None)),
+        None => {
+            let (addr, server) = api_playground::app::spawn_local(unlimited).await?;
+            Ok((format!("http://{addr}"), Some(server)))
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status};
 
 use super::pb::event_service_server::EventService;
 use super::pb::{self, watch_events_response, WatchEventsRequest, WatchEventsResponse};
-use super::{credentials, error::status, timestamp};
+use super::{credentials, error::status, timestamp, ToProto};
 use crate::gate::Gate;
 
 pub struct EventApi {
@@ -50,12 +50,12 @@ fn event_to_proto(event: &playground_domain::Event) -> pb::Event {
         EventType::UserCreated | EventType::UserUpdated | EventType::UserDeleted => {
             serde_json::from_value::<playground_domain::User>(event.data.clone())
                 .ok()
-                .map(|user| Data::User(user.into()))
+                .map(|user| Data::User(user.to_proto()))
         }
         EventType::OrderCreated | EventType::OrderStatusChanged | EventType::OrderDeleted => {
             serde_json::from_value::<playground_domain::Order>(event.data.clone())
                 .ok()
-                .map(|order| Data::Order(order.into()))
+                .map(|order| Data::Order(order.to_proto()))
         }
     };
     pb::Event {

@@ -21,13 +21,14 @@ use tonic::service::Routes;
 use crate::credentials::Credentials;
 use crate::gate::Gate;
 
-/// The code generated from `proto/playground/v1/*.proto`.
-pub mod pb {
-    tonic::include_proto!("playground.v1");
-}
+pub use playground_proto::{pb, FILE_DESCRIPTOR_SET};
 
-/// The compiled descriptors of `proto/`, served by reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/playground_descriptor.bin"));
+/// A domain value as its protobuf message. A trait of this crate's own, since both the domain
+/// types and the generated messages live in other crates.
+trait ToProto {
+    type Message;
+    fn to_proto(self) -> Self::Message;
+}
 
 /// The peer's address, put into request extensions by the one-port dispatcher (tonic cannot
 /// see the socket behind poem), for the anonymous rate budget.

@@ -11,7 +11,7 @@ use super::pb::{
     ListUserOrdersRequest, ListUserOrdersResponse, Order, OrderItem, UpdateOrderStatusRequest,
     UpdateOrderStatusResponse,
 };
-use super::{credentials, error::status, page_size, timestamp};
+use super::{credentials, error::status, page_size, timestamp, ToProto};
 use crate::gate::Gate;
 
 pub struct OrderApi {
@@ -41,8 +41,10 @@ fn status_from_proto(value: i32) -> Result<Option<OrderStatus>, DomainError> {
     }
 }
 
-impl From<playground_domain::Order> for Order {
-    fn from(order: playground_domain::Order) -> Self {
+impl ToProto for playground_domain::Order {
+    type Message = Order;
+    fn to_proto(self) -> Order {
+        let order = self;
         let playground_domain::Order { id, user_id, items, total_cents, currency, status, created_at, updated_at } =
             order;
         Order {
@@ -82,7 +84,7 @@ impl OrderService for OrderApi {
             .map_err(status)?;
         Ok(Response::new(ListUserOrdersResponse {
             total_size: i32::try_from(page.total).unwrap_or(i32::MAX),
-            orders: page.items.into_iter().map(Order::from).collect(),
+            orders: page.items.into_iter().map(ToProto::to_proto).collect(),
             next_page_token: page.next_cursor.unwrap_or_default(),
         }))
     }
@@ -92,7 +94,7 @@ impl OrderService for OrderApi {
         let GetOrderRequest { id } = request.into_inner();
         let order =
             self.gate.call(&credentials, Operation::GetOrder, |pg, caller| pg.get_order(caller, id)).map_err(status)?;
-        Ok(Response::new(GetOrderResponse { order: Some(order.into()) }))
+        Ok(Response::new(GetOrderResponse { order: Some(order.to_proto()) }))
     }
 
     async fn create_order(
@@ -111,7 +113,7 @@ impl OrderService for OrderApi {
                 pg.create_order(caller, user_id, NewOrder::parse(items)?)
             })
             .map_err(status)?;
-        Ok(Response::new(CreateOrderResponse { order: Some(order.into()) }))
+        Ok(Response::new(CreateOrderResponse { order: Some(order.to_proto()) }))
     }
 
     async fn update_order_status(
@@ -128,7 +130,7 @@ impl OrderService for OrderApi {
                 pg.update_order_status(caller, id, next)
             })
             .map_err(status)?;
-        Ok(Response::new(UpdateOrderStatusResponse { order: Some(order.into()) }))
+        Ok(Response::new(UpdateOrderStatusResponse { order: Some(order.to_proto()) }))
     }
 
     async fn delete_order(&self, request: Request<DeleteOrderRequest>) -> Result<Response<()>, Status> {

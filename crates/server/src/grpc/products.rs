@@ -7,17 +7,17 @@ use tonic::{Request, Response, Status};
 
 use super::pb::product_service_server::ProductService;
 use super::pb::{GetProductRequest, GetProductResponse, ListProductsRequest, ListProductsResponse, Product};
-use super::{credentials, error::status, page_size};
+use super::{credentials, error::status, page_size, ToProto};
 use crate::gate::Gate;
 
 pub struct ProductApi {
     pub gate: Arc<Gate>,
 }
 
-impl From<playground_domain::Product> for Product {
-    fn from(
-        playground_domain::Product { id, sku, name, price_cents, currency, stock }: playground_domain::Product,
-    ) -> Self {
+impl ToProto for playground_domain::Product {
+    type Message = Product;
+    fn to_proto(self) -> Product {
+        let playground_domain::Product { id, sku, name, price_cents, currency, stock } = self;
         Product { id, sku, name, price_cents, currency: currency.as_str().to_owned(), stock }
     }
 }
@@ -38,7 +38,7 @@ impl ProductService for ProductApi {
             .map_err(status)?;
         Ok(Response::new(ListProductsResponse {
             total_size: i32::try_from(page.total).unwrap_or(i32::MAX),
-            products: page.items.into_iter().map(Product::from).collect(),
+            products: page.items.into_iter().map(ToProto::to_proto).collect(),
             next_page_token: page.next_cursor.unwrap_or_default(),
         }))
     }
@@ -50,6 +50,6 @@ impl ProductService for ProductApi {
             .gate
             .call(&credentials, Operation::GetProduct, |pg, caller| pg.get_product(caller, id))
             .map_err(status)?;
-        Ok(Response::new(GetProductResponse { product: Some(product.into()) }))
+        Ok(Response::new(GetProductResponse { product: Some(product.to_proto()) }))
     }
 }

@@ -10,15 +10,17 @@ use super::pb::{
     CreateUserRequest, CreateUserResponse, DeleteUserRequest, GetUserRequest, GetUserResponse, ListUsersRequest,
     ListUsersResponse, UpdateUserRequest, UpdateUserResponse, User,
 };
-use super::{credentials, error::status, page_size, timestamp};
+use super::{credentials, error::status, page_size, timestamp, ToProto};
 use crate::gate::Gate;
 
 pub struct UserApi {
     pub gate: Arc<Gate>,
 }
 
-impl From<playground_domain::User> for User {
-    fn from(playground_domain::User { id, name, email, created_at }: playground_domain::User) -> Self {
+impl ToProto for playground_domain::User {
+    type Message = User;
+    fn to_proto(self) -> User {
+        let playground_domain::User { id, name, email, created_at } = self;
         User { id, name, email, created_at: Some(timestamp(created_at)) }
     }
 }
@@ -63,7 +65,7 @@ impl UserService for UserApi {
             .map_err(status)?;
         Ok(Response::new(ListUsersResponse {
             total_size: i32::try_from(page.total).unwrap_or(i32::MAX),
-            users: page.items.into_iter().map(User::from).collect(),
+            users: page.items.into_iter().map(ToProto::to_proto).collect(),
             next_page_token: page.next_cursor.unwrap_or_default(),
         }))
     }
@@ -73,7 +75,7 @@ impl UserService for UserApi {
         let GetUserRequest { id } = request.into_inner();
         let user =
             self.gate.call(&credentials, Operation::GetUser, |pg, caller| pg.get_user(caller, id)).map_err(status)?;
-        Ok(Response::new(GetUserResponse { user: Some(user.into()) }))
+        Ok(Response::new(GetUserResponse { user: Some(user.to_proto()) }))
     }
 
     async fn create_user(&self, request: Request<CreateUserRequest>) -> Result<Response<CreateUserResponse>, Status> {
@@ -85,7 +87,7 @@ impl UserService for UserApi {
                 pg.create_user(caller, NewUser::parse(&name, &email)?)
             })
             .map_err(status)?;
-        Ok(Response::new(CreateUserResponse { user: Some(user.into()) }))
+        Ok(Response::new(CreateUserResponse { user: Some(user.to_proto()) }))
     }
 
     async fn update_user(&self, request: Request<UpdateUserRequest>) -> Result<Response<UpdateUserResponse>, Status> {
@@ -98,7 +100,7 @@ impl UserService for UserApi {
                 pg.update_user(caller, user.id, patch(&user, update_mask)?)
             })
             .map_err(status)?;
-        Ok(Response::new(UpdateUserResponse { user: Some(user.into()) }))
+        Ok(Response::new(UpdateUserResponse { user: Some(user.to_proto()) }))
     }
 
     async fn delete_user(&self, request: Request<DeleteUserRequest>) -> Result<Response<()>, Status> {

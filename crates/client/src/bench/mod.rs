@@ -12,8 +12,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 mod push;
 
-use crate::pb::user_service_client::UserServiceClient;
-use crate::pb::GetUserRequest;
+use playground_proto::pb::user_service_client::UserServiceClient;
+use playground_proto::pb::GetUserRequest;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -233,13 +233,13 @@ impl Client {
                 let client = http()?;
                 let envelope = format!(
                     "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><GetUser xmlns=\"{}\"><Id>{id}</Id></GetUser></soap:Body></soap:Envelope>",
-                    crate::SOAP_NAMESPACE
+                    crate::requests::SOAP_NAMESPACE
                 );
                 let request = client
                     .post(format!("{base}/soap"))
                     .header("x-api-key", &args.api_key)
                     .header("content-type", "text/xml; charset=utf-8")
-                    .header("soapaction", format!("\"{}/GetUser\"", crate::SOAP_NAMESPACE))
+                    .header("soapaction", format!("\"{}/GetUser\"", crate::requests::SOAP_NAMESPACE))
                     .body(envelope)
                     .build()?;
                 Client::Http { client, request }
@@ -354,14 +354,9 @@ async fn measure(scenario: Scenario, base: &str, args: &BenchArgs) -> anyhow::Re
     })
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let (base, _server) = match &args.url {
-        Some(url) => (url.trim_end_matches('/').to_owned(), None),
-        None => {
-            let (addr, server) = start_local_server().await?;
-            (format!("http://{addr}"), Some(server))
-        }
-    };
+/// Runs the suite against the server at `base` (`http://host:port`).
+pub async fn run(args: BenchArgs, base: &str) -> anyhow::Result<()> {
+    let base = base.trim_end_matches('/').to_owned();
     if args.suite == Suite::Push {
         return push::run(&base, &args).await;
     }
@@ -398,20 +393,4 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A server on a free loopback port with the demo data and a budget no bench can spend.
-async fn start_local_server() -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
-    let mut settings = crate::config::Settings::load(&crate::config::ServeArgs::on_free_port())?;
-    settings.default_tier = crate::config::RateTier { burst: u32::MAX, per_second: u32::MAX };
-    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
-    let addr = listener.local_addr()?;
-    let server = tokio::spawn(async move {
-        if let Err(error) =
-            crate::app::serve(settings, listener, crate::app::Announce::Quiet, std::future::pending()).await
-        {
-            eprintln!("the in-process server stopped: {error:#}");
-        }
-    });
-    Ok((addr, server))
 }

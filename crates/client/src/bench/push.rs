@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::BenchArgs;
-use crate::pb;
+use playground_proto::pb;
 
 #[derive(Debug, Clone, Copy)]
 enum Transport {

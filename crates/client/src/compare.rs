@@ -1,0 +1,357 @@
+//! `compare`: one call on all five protocols, each over its own recorded connection, and what
+//! each lane saw: status in its own terms, the canonical code, latency, bytes on the wire and the
+//! exchange decoded for reading. The terminal command and the page's endpoint both run this.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::call::{Call, Credential, Protocol};
+use crate::capture::{Direction, Tape};
+use crate::copy_as::{copy_as, CopyAs};
+use crate::exchange::{self, Exchange, Transport};
+use crate::requests::{self, Target};
+use crate::{decode, outcome};
+
+/// How a comparison runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Keep every byte for display; off, the bytes are only counted (to measure capture's cost).
+    pub capture: bool,
+    /// How long one lane may take before it is reported as timed out.
+    pub lane_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { capture: true, lane_timeout: Duration::from_secs(10) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Latency {
+    pub connect_ms: f64,
+    pub first_byte_ms: f64,
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireBytes {
+    /// Everything written and read: headers, framing and bodies.
+    pub sent: u64,
+    pub received: u64,
+    /// The message alone: an HTTP body, gRPC's framed messages, a WebSocket message.
+    pub sent_payload: u64,
+    pub received_payload: u64,
+}
+
+/// One read or write, for a timeline.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    pub at_ms: f64,
+    pub direction: Direction,
+    pub bytes: usize,
+    pub summary: String,
+}
+
+/// One protocol's run of the call.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lane {
+    pub protocol: Protocol,
+    pub transport: &'static str,
+    pub status: String,
+    pub code: String,
+    pub latency: Latency,
+    pub bytes: WireBytes,
+    pub request: String,
+    pub response: String,
+    pub exchange: Vec<Step>,
+    pub error: Option<String>,
+    pub copy_as: CopyAs,
+}
+
+/// The call on all five protocols.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub operation: &'static str,
+    pub lanes: Vec<Lane>,
+}
+
+fn ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+fn transport(protocol: Protocol) -> Transport {
+    match protocol {
+        Protocol::Grpc => Transport::Http2,
+        Protocol::Websocket => Transport::WebSocket,
+        Protocol::Rest | Protocol::Graphql | Protocol::Soap => Transport::Http1,
+    }
+}
+
+/// Runs the call on every protocol, one after the other, so no lane's timing is another's load
+/// and a write lands in a known order.
+pub async fn compare(target: &Target, call: &Call, credential: &Credential, options: Options) -> Comparison {
+    let mut lanes = Vec::with_capacity(Protocol::ALL.len());
+    for protocol in Protocol::ALL {
+        lanes.push(lane(protocol, target, call, credential, options).await);
+    }
+    Comparison { operation: call.operation(), lanes }
+}
+
+/// A call written for one protocol, ready to send.
+enum Prepared {
+    Http { http2: bool, request: http::Request<bytes::Bytes> },
+    WebSocket { upgrade: http::Request<()>, message: String },
+}
+
+impl Prepared {
+    fn new(protocol: Protocol, target: &Target, call: &Call, credential: &Credential) -> anyhow::Result<Prepared> {
+        let http = |request, http2| Prepared::Http { http2, request };
+        Ok(match protocol {
+            Protocol::Rest => http(requests::rest(call, target, credential)?, false),
+            Protocol::Graphql => http(requests::graphql(call, target, credential)?, false),
+            Protocol::Soap => http(requests::soap(call, target, credential)?, false),
+            Protocol::Grpc => http(requests::grpc(call, target, credential)?, true),
+            Protocol::Websocket => {
+                let (upgrade, message) = requests::websocket(call, target, credential)?;
+                Prepared::WebSocket { upgrade, message }
+            }
+        })
+    }
+
+    /// The message alone: the HTTP body (gRPC: prefix and protobuf), the WebSocket text.
+    fn payload(&self) -> u64 {
+        match self {
+            Prepared::Http { request, .. } => request.body().len() as u64,
+            Prepared::WebSocket { message, .. } => message.len() as u64,
+        }
+    }
+
+    async fn send(self, target: &Target, capture: bool) -> anyhow::Result<Exchange> {
+        match self {
+            Prepared::Http { http2, request } => exchange::http(target.addr, http2, request, capture).await,
+            Prepared::WebSocket { upgrade, message } => {
+                exchange::websocket(target.addr, upgrade, message, capture).await
+            }
+        }
+    }
+}
+
+/// One protocol's run of the call.
+pub async fn lane(protocol: Protocol, target: &Target, call: &Call, credential: &Credential, options: Options) -> Lane {
+    let transport = transport(protocol);
+    let copy_as = copy_as(protocol, call, target, credential);
+    let mut sent_payload = 0;
+    let run = async {
+        let prepared = Prepared::new(protocol, target, call, credential)?;
+        sent_payload = prepared.payload();
+        prepared.send(target, options.capture).await
+    };
+    let result = match tokio::time::timeout(options.lane_timeout, run).await {
+        Ok(result) => result,
+        Err(_) => Err(anyhow::anyhow!("no answer within {} s", options.lane_timeout.as_secs_f64())),
+    };
+    match result {
+        Ok(exchange) => described(protocol, transport, call, exchange, sent_payload, copy_as),
+        Err(error) => Lane {
+            protocol,
+            transport: transport.label(),
+            status: "no answer".to_owned(),
+            code: "UNAVAILABLE".to_owned(),
+            latency: Latency { connect_ms: 0.0, first_byte_ms: 0.0, total_ms: 0.0 },
+            bytes: WireBytes { sent: 0, received: 0, sent_payload, received_payload: 0 },
+            request: String::new(),
+            response: String::new(),
+            exchange: vec![],
+            error: Some(format!("{error:#}")),
+            copy_as,
+        },
+    }
+}
+
+fn described(
+    protocol: Protocol,
+    transport: Transport,
+    call: &Call,
+    exchange: Exchange,
+    sent_payload: u64,
+    copy_as: CopyAs,
+) -> Lane {
+    let verdict = outcome::read(protocol, &exchange.answer);
+    let tape = &exchange.tape;
+    let (request, response) = decoded(protocol, call, tape);
+    Lane {
+        protocol,
+        transport: transport.label(),
+        status: verdict.status,
+        code: verdict.code,
+        latency: Latency {
+            connect_ms: ms(exchange.connect),
+            first_byte_ms: ms(exchange.first_answer),
+            total_ms: ms(exchange.total),
+        },
+        bytes: WireBytes { sent: tape.sent, received: tape.received, sent_payload, received_payload: verdict.payload },
+        request,
+        response,
+        exchange: steps(protocol, tape),
+        error: None,
+        copy_as,
+    }
+}
+
+fn decoded(protocol: Protocol, call: &Call, tape: &Tape) -> (String, String) {
+    let (sent, received) = (tape.joined(Direction::Sent), tape.joined(Direction::Received));
+    match protocol {
+        Protocol::Grpc => {
+            let messages = decode::grpc_messages(&requests::grpc_path(call));
+            (
+                decode::http2(&sent, messages.as_ref().map(|(input, _)| input)),
+                decode::http2(&received, messages.as_ref().map(|(_, output)| output)),
+            )
+        }
+        Protocol::Websocket => (decode::websocket(&sent), decode::websocket(&received)),
+        Protocol::Rest | Protocol::Graphql | Protocol::Soap => (decode::http1(&sent), decode::http1(&received)),
+    }
+}
+
+fn steps(protocol: Protocol, tape: &Tape) -> Vec<Step> {
+    tape.chunks
+        .iter()
+        .map(|chunk| {
+            let summary = match protocol {
+                Protocol::Grpc => format!("{} bytes of HTTP/2 frames", chunk.bytes.len()),
+                _ => {
+                    let text = String::from_utf8_lossy(&chunk.bytes);
+                    let line = text.lines().next().unwrap_or_default();
+                    if line.chars().all(|c| !c.is_control()) && !line.is_empty() {
+                        line.chars().take(80).collect()
+                    } else {
+                        format!("{} bytes of frames", chunk.bytes.len())
+                    }
+                }
+            };
+            Step { at_ms: ms(chunk.at), direction: chunk.direction, bytes: chunk.bytes.len(), summary }
+        })
+        .collect()
+}
+
+/// `api-playground compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The operation, as the contract names it.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::call::OPERATIONS))]
+    pub operation: String,
+    /// Shorthand for `--arg id=N`.
+    #[arg(long)]
+    pub id: Option<u64>,
+    /// An argument, named as in the JSON-RPC params (`userId=3`, `status=paid`,
+    /// `items=[{"productId":1,"quantity":2}]`); values that parse as JSON are taken as JSON.
+    #[arg(long = "arg", value_name = "KEY=VALUE")]
+    pub args: Vec<String>,
+    /// Server to call; without it one is started in-process.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// API key to send.
+    #[arg(long, default_value = "demo-read-key", conflicts_with_all = ["token", "anonymous"])]
+    pub api_key: String,
+    /// Bearer token to send instead of an API key.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Send no credential at all.
+    #[arg(long)]
+    pub anonymous: bool,
+    /// Print each exchange as it crossed the wire.
+    #[arg(long)]
+    pub wire: bool,
+    /// Print the captures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CompareArgs {
+    /// The call these arguments name, or a message naming what is allowed.
+    pub fn call(&self) -> Result<Call, crate::call::BadCall> {
+        let mut args = serde_json::Map::new();
+        if let Some(id) = self.id {
+            args.insert("id".into(), id.into());
+        }
+        for pair in &self.args {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| crate::call::BadCall(format!("--arg takes KEY=VALUE, not `{pair}`")))?;
+            let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+            args.insert(key.to_owned(), value);
+        }
+        Call::parse(&self.operation, serde_json::Value::Object(args))
+    }
+
+    pub fn credential(&self) -> Credential {
+        match (&self.token, self.anonymous) {
+            (_, true) => Credential::None,
+            (Some(token), false) => Credential::Bearer(token.clone()),
+            (None, false) => Credential::ApiKey(self.api_key.clone()),
+        }
+    }
+}
+
+/// Runs `compare` against `url` and prints rows, the wire, or JSON. A server started a moment
+/// ago is first warmed up with a read on every protocol, so no lane pays for lazy set-up.
+pub async fn run(args: &CompareArgs, call: &Call, url: &str, fresh_server: bool) -> anyhow::Result<()> {
+    let target = Target::from_url(url).await?;
+    if fresh_server {
+        let read = Call::GetUser(crate::call::IdArgs { id: 1 });
+        compare(&target, &read, &args.credential(), Options { capture: false, ..Options::default() }).await;
+    }
+    let comparison = compare(&target, call, &args.credential(), Options::default()).await;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &comparison)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let paint = |ok: bool, text: &str| match (colour, ok) {
+        (false, _) => text.to_owned(),
+        (true, true) => format!("\x1b[32m{text}\x1b[0m"),
+        (true, false) => format!("\x1b[31m{text}\x1b[0m"),
+    };
+    writeln!(out, "{} on {}", call.operation(), target.base())?;
+    writeln!(
+        out,
+        "{:<10} {:<13} {:<18} {:<44} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "protocol", "transport", "code", "status", "connect", "1st byte", "total ms", "sent B", "recv B", "payload B"
+    )?;
+    for lane in &comparison.lanes {
+        let code = format!("{:<18}", lane.code);
+        writeln!(
+            out,
+            "{:<10} {:<13} {} {:<44} {:>9.3} {:>9.3} {:>9.3} {:>9} {:>9} {:>9}",
+            lane.protocol.name(),
+            lane.transport,
+            paint(lane.code == "OK", &code),
+            lane.error.as_deref().unwrap_or(&lane.status).chars().take(44).collect::<String>(),
+            lane.latency.connect_ms,
+            lane.latency.first_byte_ms,
+            lane.latency.total_ms,
+            lane.bytes.sent,
+            lane.bytes.received,
+            format!("{}/{}", lane.bytes.sent_payload, lane.bytes.received_payload),
+        )?;
+    }
+    if args.wire {
+        for lane in &comparison.lanes {
+            writeln!(out, "\n=== {} ({}) sent {} bytes", lane.protocol.name(), lane.transport, lane.bytes.sent)?;
+            writeln!(out, "{}", lane.request.trim_end())?;
+            writeln!(out, "--- received {} bytes", lane.bytes.received)?;
+            writeln!(out, "{}", lane.response.trim_end())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! One request and its answer over a fresh, recorded TCP connection, made by the ordinary
+//! client libraries: hyper for HTTP/1.1 and HTTP/2 (gRPC is HTTP/2 with a framed body), and
+//! tungstenite for WebSocket. Each exchange returns the answer, the tape and its timings.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::capture::{Recorder, Tape};
+
+/// The largest answer body a lane reads; a bigger one is cut off as an error.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
+
+/// How the wire was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Http1,
+    Http2,
+    WebSocket,
+}
+
+impl Transport {
+    pub fn label(self) -> &'static str {
+        match self {
+            Transport::Http1 => "HTTP/1.1",
+            Transport::Http2 => "HTTP/2 (h2c)",
+            Transport::WebSocket => "WebSocket",
+        }
+    }
+}
+
+/// What came back.
+#[derive(Debug)]
+pub enum Answer {
+    Http {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        trailers: Option<HeaderMap>,
+    },
+    /// The reply text to the call, or the close frame that came instead.
+    WebSocket {
+        reply: Option<String>,
+        close: Option<(u16, String)>,
+    },
+}
+
+/// One finished exchange.
+#[derive(Debug)]
+pub struct Exchange {
+    pub answer: Answer,
+    pub tape: Tape,
+    pub connect: Duration,
+    /// Until the answer's head (HTTP) or the reply message (WebSocket) was in hand.
+    pub first_answer: Duration,
+    pub total: Duration,
+}
+
+async fn connect(addr: SocketAddr, recorder: &Recorder) -> anyhow::Result<(TcpStream, Duration)> {
+    let socket = TcpStream::connect(addr).await?;
+    socket.set_nodelay(true)?;
+    Ok((socket, recorder.started.elapsed()))
+}
+
+fn finish(recorder: Recorder, answer: Answer, connect: Duration, first_answer: Duration) -> Exchange {
+    let total = recorder.started.elapsed();
+    let tape = std::mem::take(&mut *recorder.tape.lock());
+    Exchange { answer, tape, connect, first_answer, total }
+}
+
+/// An HTTP request over HTTP/1.1 or HTTP/2 with prior knowledge (h2c), on a new connection.
+pub async fn http(
+    addr: SocketAddr,
+    http2: bool,
+    request: Request<Bytes>,
+    keep_bytes: bool,
+) -> anyhow::Result<Exchange> {
+    let recorder = Recorder::new(keep_bytes);
+    let (socket, connected) = connect(addr, &recorder).await?;
+    let io = TokioIo::new(recorder.wrap(socket));
+    let request = request.map(Full::new);
+    let response = match http2 {
+        true => {
+            let (mut sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io).await?;
+            let driver = tokio::spawn(connection);
+            let response = sender.send_request(request).await;
+            let first = recorder.started.elapsed();
+            let answer = read_http(response?, first).await;
+            driver.abort();
+            answer
+        }
+        false => {
+            let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+            let driver = tokio::spawn(connection);
+            let response = sender.send_request(request).await;
+            let first = recorder.started.elapsed();
+            let answer = read_http(response?, first).await;
+            driver.abort();
+            answer
+        }
+    }?;
+    let (answer, first) = response;
+    Ok(finish(recorder, answer, connected, first))
+}
+
+async fn read_http(
+    response: http::Response<hyper::body::Incoming>,
+    first: Duration,
+) -> anyhow::Result<(Answer, Duration)> {
+    let (head, body) = response.into_parts();
+    let collected = Limited::new(body, MAX_ANSWER_BYTES)
+        .collect()
+        .await
+        .map_err(|error| anyhow::anyhow!("reading the answer: {error}"))?;
+    let trailers = collected.trailers().cloned();
+    let answer = Answer::Http { status: head.status, headers: head.headers, body: collected.to_bytes(), trailers };
+    Ok((answer, first))
+}
+
+/// A WebSocket upgrade, one text message, and the reply with the same JSON-RPC id; then a
+/// clean close, so the tape shows the whole life of the connection.
+pub async fn websocket(
+    addr: SocketAddr,
+    upgrade: Request<()>,
+    message: String,
+    keep_bytes: bool,
+) -> anyhow::Result<Exchange> {
+    let recorder = Recorder::new(keep_bytes);
+    let (socket, connected) = connect(addr, &recorder).await?;
+    let (mut socket, _) = tokio_tungstenite::client_async(upgrade, recorder.wrap(socket)).await?;
+    socket.send(Message::text(message)).await?;
+    let mut answer = Answer::WebSocket { reply: None, close: None };
+    while let Some(frame) = socket.next().await {
+        match frame? {
+            // Event notifications carry no id; the reply to the call does.
+            Message::Text(text) if text.contains("\"id\"") => {
+                answer = Answer::WebSocket { reply: Some(text.to_string()), close: None };
+                break;
+            }
+            Message::Close(frame) => {
+                let close = frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new()));
+                answer = Answer::WebSocket { reply: None, close: Some(close) };
+                break;
+            }
+            _ => {}
+        }
+    }
+    let first = recorder.started.elapsed();
+    if matches!(answer, Answer::WebSocket { close: None, .. }) {
+        let goodbye = socket.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: CloseCode::Normal,
+            reason: "done".into(),
+        }));
+        if goodbye.await.is_ok() {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(1), async { while socket.next().await.is_some() {} }).await;
+        }
+    }
+    // The call ends with its reply; the close handshake after it is on the tape, not the clock.
+    let mut exchange = finish(recorder, answer, connected, first);
+    exchange.total = first;
+    Ok(exchange)
+}
