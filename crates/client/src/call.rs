@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The five protocols, in the order every table and page shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum), oai(rename_all = "lowercase"))]
 pub enum Protocol {
     Rest,
     Graphql,

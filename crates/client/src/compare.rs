@@ -32,14 +32,19 @@ impl Default for Options {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object), oai(rename_all = "camelCase"))]
 pub struct Latency {
+    /// Until the TCP connection was open.
     pub connect_ms: f64,
+    /// Until the answer's head (HTTP) or reply message (WebSocket) arrived.
     pub first_byte_ms: f64,
+    /// Until the whole answer was read.
     pub total_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object), oai(rename_all = "camelCase"))]
 pub struct WireBytes {
     /// Everything written and read: headers, framing and bodies.
     pub sent: u64,
@@ -52,34 +57,51 @@ pub struct WireBytes {
 /// One read or write, for a timeline.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object), oai(rename_all = "camelCase"))]
 pub struct Step {
+    /// Milliseconds since the lane started.
     pub at_ms: f64,
     pub direction: Direction,
-    pub bytes: usize,
+    pub bytes: u64,
+    /// The first line of text, or what kind of frames the bytes hold.
     pub summary: String,
 }
 
 /// One protocol's run of the call.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object), oai(rename_all = "camelCase"))]
 pub struct Lane {
     pub protocol: Protocol,
-    pub transport: &'static str,
+    /// `HTTP/1.1`, `HTTP/2 (h2c)` or `WebSocket`.
+    pub transport: String,
+    /// The answer in the protocol's own terms: `404 Not Found`, `grpc-status 5 NOT_FOUND`,
+    /// `JSON-RPC error -32004`, a SOAP fault code.
     pub status: String,
+    /// `OK`, or the canonical error code the answer carried (the same on every protocol).
     pub code: String,
     pub latency: Latency,
     pub bytes: WireBytes,
+    /// What was written, decoded for reading: HTTP/1.1 text, HTTP/2 frames with their headers
+    /// and protobuf fields, the WebSocket upgrade and frames.
     pub request: String,
+    /// What was read, decoded the same way.
     pub response: String,
+    /// Every write and read on the socket, in order, with its time.
     pub exchange: Vec<Step>,
+    /// Why the lane has no answer (refused connection, time-out), if it has none.
     pub error: Option<String>,
+    /// The same call as a command and as Python.
     pub copy_as: CopyAs,
 }
 
 /// The call on all five protocols.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct Comparison {
-    pub operation: &'static str,
+    /// The operation, as the contract names it.
+    pub operation: String,
+    /// REST, GraphQL, gRPC, WebSocket and SOAP, in that order.
     pub lanes: Vec<Lane>,
 }
 
@@ -102,7 +124,7 @@ pub async fn compare(target: &Target, call: &Call, credential: &Credential, opti
     for protocol in Protocol::ALL {
         lanes.push(lane(protocol, target, call, credential, options).await);
     }
-    Comparison { operation: call.operation(), lanes }
+    Comparison { operation: call.operation().to_owned(), lanes }
 }
 
 /// A call written for one protocol, ready to send.
@@ -162,7 +184,7 @@ pub async fn lane(protocol: Protocol, target: &Target, call: &Call, credential: 
         Ok(exchange) => described(protocol, transport, call, exchange, sent_payload, copy_as),
         Err(error) => Lane {
             protocol,
-            transport: transport.label(),
+            transport: transport.label().to_owned(),
             status: "no answer".to_owned(),
             code: "UNAVAILABLE".to_owned(),
             latency: Latency { connect_ms: 0.0, first_byte_ms: 0.0, total_ms: 0.0 },
@@ -189,7 +211,7 @@ fn described(
     let (request, response) = decoded(protocol, call, tape);
     Lane {
         protocol,
-        transport: transport.label(),
+        transport: transport.label().to_owned(),
         status: verdict.status,
         code: verdict.code,
         latency: Latency {
@@ -237,7 +259,7 @@ fn steps(protocol: Protocol, tape: &Tape) -> Vec<Step> {
                     }
                 }
             };
-            Step { at_ms: ms(chunk.at), direction: chunk.direction, bytes: chunk.bytes.len(), summary }
+            Step { at_ms: ms(chunk.at), direction: chunk.direction, bytes: chunk.bytes.len() as u64, summary }
         })
         .collect()
 }

@@ -6,8 +6,11 @@ use crate::requests::{self, Target, SOAP_NAMESPACE};
 
 /// A command and a Python snippet for one lane.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Object))]
 pub struct CopyAs {
+    /// curl, grpcurl or websocat.
     pub command: String,
+    /// A short script with requests, grpcio or websockets.
     pub python: String,
 }
 

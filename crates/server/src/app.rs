@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
 use crate::one_port::{CorsForBrowsers, OnePort};
 use crate::serve::ConnectionBounds;
-use crate::{graphql, grpc, ops, rest, soap, ws};
+use crate::{graphql, grpc, ops, rest, soap, web, ws};
 
 /// Every protocol's endpoint on one router, behind the one-port dispatcher.
 pub async fn build(
@@ -29,7 +29,14 @@ pub async fn build(
     }
     let gate = Arc::new(Gate::new(settings, playground, shutdown));
     let limits = &settings.limits;
-    let rest = rest::service(gate.clone(), base_url);
+    let comparisons = rest::Comparisons {
+        target: match settings.tls {
+            Some(_) => None,
+            None => Some(playground_client::requests::Target::from_url(base_url).await?),
+        },
+        runs: Arc::new(tokio::sync::Semaphore::new(limits.compare_runs)),
+    };
+    let rest = rest::service(gate.clone(), base_url, comparisons);
     let openapi_json = rest.spec_endpoint();
     let get_post: &[Method] = &[Method::GET, Method::POST];
     let allowed = rest::AllowedMethods::of_routes(&[
@@ -73,6 +80,8 @@ pub async fn build(
         )
         .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
+        .at("/", get(web::index))
+        .at("/web/*path", get(web::asset))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))
         .at("/metrics", get(ops::metrics).data(gate.clone()))

@@ -157,6 +157,7 @@ struct LimitsFile {
     graphql_max_complexity: Option<usize>,
     max_connections: Option<usize>,
     max_header_bytes: Option<usize>,
+    compare_runs: Option<usize>,
 }
 
 /// An API key: the secret a client sends, what it may do, and which rate tier it draws from.
@@ -199,6 +200,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// The request line and headers together (HTTP/1.1), or the header list (HTTP/2).
     pub max_header_bytes: usize,
+    /// Comparisons (five calls each) the page's compare endpoint runs at once; more get 503.
+    pub compare_runs: usize,
 }
 
 /// Everything the server runs with, resolved from flags, the file and the demo defaults.
@@ -312,6 +315,7 @@ impl Settings {
                 graphql_max_complexity: 500,
                 max_connections: 10_000,
                 max_header_bytes: 16 << 10,
+                compare_runs: 4,
             },
         };
         settings.apply(file)?;
@@ -397,8 +401,15 @@ impl Settings {
             }
             self.event_history = history;
         }
-        let LimitsFile { max_body_bytes, graphql_max_depth, graphql_max_complexity, max_connections, max_header_bytes } =
-            limits;
+        let LimitsFile {
+            max_body_bytes,
+            graphql_max_depth,
+            graphql_max_complexity,
+            max_connections,
+            max_header_bytes,
+            compare_runs,
+        } = limits;
+        self.limits.compare_runs = compare_runs.unwrap_or(self.limits.compare_runs);
         self.limits.max_body_bytes = max_body_bytes.unwrap_or(self.limits.max_body_bytes);
         self.limits.graphql_max_depth = graphql_max_depth.unwrap_or(self.limits.graphql_max_depth);
         self.limits.graphql_max_complexity = graphql_max_complexity.unwrap_or(self.limits.graphql_max_complexity);

@@ -29,6 +29,7 @@ mod rest;
 mod serve;
 mod soap;
 mod tls;
+mod web;
 mod ws;
 
 /// The SOAP envelope reader, public for the fuzz target in `fuzz/`.

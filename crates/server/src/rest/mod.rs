@@ -9,6 +9,7 @@ mod events;
 mod examples;
 mod json;
 mod orders;
+mod playground;
 mod products;
 mod users;
 
@@ -41,6 +42,8 @@ enum Tag {
     Events,
     /// The maintenance switch (`admin` scope)
     Admin,
+    /// One operation on all five protocols, side by side: what the page at `/` shows
+    Playground,
 }
 
 /// The REST face, one group of resources each: every handler decodes, calls the gate, encodes.
@@ -64,7 +67,13 @@ pub struct AdminApi {
     gate: Arc<Gate>,
 }
 
-pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi);
+pub struct PlaygroundApi {
+    comparisons: playground::Comparisons,
+}
+
+pub use playground::Comparisons;
+
+pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi, PlaygroundApi);
 
 /// Every REST operation answers its own type or a problem.
 type Answer<T> = Result<T, error::Problem>;
@@ -78,13 +87,14 @@ pub enum Deleted {
 }
 
 /// The REST API and its OpenAPI document, ready to mount at `/`.
-pub fn service(gate: Arc<Gate>, server_url: &str) -> OpenApiService<RestApi, ()> {
+pub fn service(gate: Arc<Gate>, server_url: &str, comparisons: Comparisons) -> OpenApiService<RestApi, ()> {
     let api = (
         UsersApi { gate: gate.clone() },
         ProductsApi { gate: gate.clone() },
         OrdersApi { gate: gate.clone() },
         EventsApi { gate: gate.clone() },
         AdminApi { gate },
+        PlaygroundApi { comparisons },
     );
     OpenApiService::new(api, "api-playground REST API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -1,0 +1,131 @@
+//! `POST /api/v1/playground/compare`: the page's one call. The server runs the operation on all
+//! five protocols with its own clients (`playground-client`) against its own listener, because a
+//! browser can neither see the headers it sends nor speak native gRPC, and answers the captures.
+//! It only ever calls this server: the target is fixed at start, never taken from the request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use playground_client::call::{Call, Credential};
+use playground_client::compare::{compare, Comparison, Options};
+use playground_client::requests::Target;
+use playground_domain::{DomainError, ErrorCode};
+use poem_openapi::{Enum, Object, OpenApi};
+use tokio::sync::Semaphore;
+
+use super::json::JsonBody;
+use super::{Answer, PlaygroundApi};
+
+/// The operations a comparison can run: every one that exists on all five protocols.
+#[derive(Debug, Clone, Copy, Enum, serde::Deserialize)]
+#[oai(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
+pub enum CompareOperation {
+    ListUsers,
+    GetUser,
+    CreateUser,
+    UpdateUser,
+    DeleteUser,
+    ListProducts,
+    GetProduct,
+    ListUserOrders,
+    GetOrder,
+    CreateOrder,
+    UpdateOrderStatus,
+    DeleteOrder,
+    SetMaintenance,
+}
+
+/// One operation to run on all five protocols, with the credential every lane sends.
+#[derive(Debug, Object, serde::Deserialize)]
+#[oai(rename_all = "camelCase", example)]
+#[serde(rename_all = "camelCase")]
+pub struct CompareRequest {
+    pub operation: CompareOperation,
+    /// The arguments, named as the JSON-RPC params (`id`, `userId`, `items`, ...); at most 16 KiB.
+    #[serde(default)]
+    pub args: Option<serde_json::Value>,
+    /// An API key every lane sends (`X-API-Key`, gRPC `x-api-key`, ...); leave out for none.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// A bearer token every lane sends instead of an API key.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl poem_openapi::types::Example for CompareRequest {
+    fn example() -> Self {
+        CompareRequest {
+            operation: CompareOperation::GetUser,
+            args: Some(serde_json::json!({"id": 42})),
+            api_key: Some("demo-read-key".into()),
+            token: None,
+        }
+    }
+}
+
+/// The largest argument object a comparison takes, as JSON text.
+const MAX_ARGS_BYTES: usize = 16 << 10;
+
+/// How long one lane may take before it is reported as timed out.
+const LANE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What the compare endpoint needs: this server's own address, and the bound on runs at once.
+pub struct Comparisons {
+    /// `None` when the port speaks TLS: the lanes speak plain HTTP and h2c.
+    pub target: Option<Target>,
+    pub runs: Arc<Semaphore>,
+}
+
+fn operation_name(operation: CompareOperation) -> &'static str {
+    use CompareOperation::*;
+    match operation {
+        ListUsers => "listUsers",
+        GetUser => "getUser",
+        CreateUser => "createUser",
+        UpdateUser => "updateUser",
+        DeleteUser => "deleteUser",
+        ListProducts => "listProducts",
+        GetProduct => "getProduct",
+        ListUserOrders => "listUserOrders",
+        GetOrder => "getOrder",
+        CreateOrder => "createOrder",
+        UpdateOrderStatus => "updateOrderStatus",
+        DeleteOrder => "deleteOrder",
+        SetMaintenance => "setMaintenance",
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1/playground", tag = "super::Tag::Playground")]
+impl PlaygroundApi {
+    /// Run one operation on REST, GraphQL, gRPC, WebSocket and SOAP, and answer what crossed the wire
+    ///
+    /// The five calls are made by the server's own clients, one after the other, each on a new
+    /// connection to this server; each lane spends one call of the credential's rate budget.
+    /// Public: the lanes carry the credential. At most a few comparisons run at once (503 beyond).
+    #[oai(path = "/compare", method = "post")]
+    async fn compare(&self, body: JsonBody<CompareRequest>) -> Answer<JsonBody<Comparison>> {
+        let JsonBody(CompareRequest { operation, args, api_key, token }) = body;
+        let args = args.unwrap_or(serde_json::Value::Null);
+        if serde_json::to_string(&args).map_or(0, |text| text.len()) > MAX_ARGS_BYTES {
+            return Err(DomainError::invalid("args", format!("args are larger than {MAX_ARGS_BYTES} bytes")).into());
+        }
+        let call = Call::parse(operation_name(operation), args).map_err(|bad| DomainError::invalid("args", bad.0))?;
+        let credential = match (api_key, token) {
+            (None, None) => Credential::None,
+            (Some(key), None) => Credential::ApiKey(key),
+            (None, Some(token)) => Credential::Bearer(token),
+            (Some(_), Some(_)) => return Err(DomainError::invalid("token", "send apiKey or token, not both").into()),
+        };
+        let Some(target) = &self.comparisons.target else {
+            let message = "comparisons run over plain HTTP; this server speaks TLS";
+            return Err(DomainError::new(ErrorCode::Unavailable, message).into());
+        };
+        let Ok(_run) = self.comparisons.runs.clone().try_acquire_owned() else {
+            let message = "as many comparisons as the server runs at once are running; retry in a moment";
+            return Err(DomainError::retry_after(ErrorCode::Unavailable, message, 1).into());
+        };
+        let options = Options { capture: true, lane_timeout: LANE_TIMEOUT };
+        Ok(JsonBody(compare(target, &call, &credential, options).await))
+    }
+}

@@ -1,0 +1,331 @@
+// Six ways a browser hears about a change, each spoken by the browser itself as a client of that
+// style does: polling, long polling, Server-Sent Events, JSON-RPC push on /ws, a GraphQL
+// subscription (graphql-transport-ws) and a gRPC server stream (gRPC-Web over fetch).
+//
+// listen(auth, report) starts all six and answers { stop }. Each reports to report(lane, what):
+//   { kind: 'state', status: 'connecting' | 'listening' | 'refused' | 'closed', code?, detail? }
+//   { kind: 'request' }  one more HTTP request or connection
+//   { kind: 'message' }  one more message received on a connection
+//   { kind: 'event', seq, eventType, name, at }  an event (eventType as in REST: 'user.updated')
+
+import { headers as authHeaders, query as authQuery } from '/web/credentials.js';
+import { frame, FrameReader, parseTrailers, decodeWatchEventsResponse, canonicalCode } from '/web/grpcweb.js';
+import { codeForHttp, httpStatus } from '/web/ui.js';
+
+export const DELIVERIES = [
+  { id: 'poll', name: 'Polling', how: 'GET /api/v1/events?after=N, every second' },
+  { id: 'long-poll', name: 'Long polling', how: 'GET /api/v1/events?after=N&wait=30, again as soon as it answers' },
+  { id: 'sse', name: 'Server-Sent Events', how: 'EventSource on /api/v1/events/stream' },
+  { id: 'websocket', name: 'WebSocket push', how: 'JSON-RPC events.subscribe on /ws, then event notifications' },
+  { id: 'graphql-ws', name: 'GraphQL subscription', how: 'subscription { events } on /graphql/ws (graphql-transport-ws)' },
+  { id: 'grpc-stream', name: 'gRPC server stream', how: 'EventService/WatchEvents over gRPC-Web, read as it streams' },
+];
+
+const PAGE = 100;
+const RETRY_MS = 2000;
+const REST_EVENT_TYPES = ['user.created', 'user.updated', 'user.deleted', 'order.created', 'order.status_changed', 'order.deleted'];
+
+const GRAPHQL_CODES = {
+  BAD_USER_INPUT: 'INVALID_ARGUMENT', UNAUTHENTICATED: 'UNAUTHENTICATED', FORBIDDEN: 'PERMISSION_DENIED',
+  NOT_FOUND: 'NOT_FOUND', CONFLICT: 'CONFLICT', RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL', SERVICE_UNAVAILABLE: 'UNAVAILABLE',
+};
+
+const JSONRPC_CODES = {
+  '-32602': 'INVALID_ARGUMENT', '-32001': 'UNAUTHENTICATED', '-32003': 'PERMISSION_DENIED', '-32004': 'NOT_FOUND',
+  '-32009': 'CONFLICT', '-32029': 'RATE_LIMITED', '-32603': 'INTERNAL', '-32053': 'UNAVAILABLE',
+};
+
+const wsBase = () => location.origin.replace(/^http/, 'ws');
+
+function sleep(ms, signal) {
+  return new Promise((done) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      done();
+    }, { once: true });
+  });
+}
+
+/** The canonical code and a sentence for a refused HTTP answer (problem+json when it is one). */
+async function refusal(response) {
+  const body = await response.json().catch(() => null);
+  const code = body?.code ?? codeForHttp(response.status);
+  return { code, detail: `${httpStatus(response)}${body?.detail ? ': ' + body.detail : ''}` };
+}
+
+// Polling and long polling: the same GET, asked every second or held open by the server.
+async function poll(ctx, lane, wait) {
+  let after = 0;
+  while (!ctx.signal.aborted) {
+    ctx.report(lane, { kind: 'request' });
+    if (wait) ctx.report(lane, { kind: 'state', status: 'listening', detail: 'the server holds the request until an event comes' });
+    let response;
+    try {
+      response = await fetch(`/api/v1/events?after=${after}${wait ? `&wait=${wait}` : ''}`, { headers: ctx.headers, signal: ctx.signal });
+    } catch {
+      if (ctx.signal.aborted) return;
+      ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the request failed; trying again' });
+      await sleep(RETRY_MS, ctx.signal);
+      continue;
+    }
+    if (!response.ok) {
+      const { code, detail } = await refusal(response);
+      ctx.report(lane, { kind: 'state', status: 'refused', code, detail });
+      // Waiting helps a rate limit or maintenance; it does not help a credential.
+      if (response.status !== 429 && response.status !== 503) return;
+      await sleep(1000 * Number(response.headers.get('retry-after') || 1), ctx.signal);
+      continue;
+    }
+    let page;
+    try {
+      page = await response.json();
+    } catch {
+      if (ctx.signal.aborted) return;
+      continue;
+    }
+    const at = performance.now();
+    if (!wait) ctx.report(lane, { kind: 'state', status: 'listening' });
+    for (const e of page.items) ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType: e.type, name: e.data?.name, at });
+    after = page.nextAfter;
+    // A full page means more are waiting: ask again at once, as a client catching up does.
+    if (!wait && page.items.length < PAGE) await sleep(1000, ctx.signal);
+  }
+}
+
+// Server-Sent Events: EventSource cannot send headers, so the key goes in the query. When the
+// server refuses the stream EventSource only says "error"; one plain GET of the same URL says why.
+function sse(ctx) {
+  const lane = 'sse';
+  const q = authQuery(ctx.auth);
+  const url = `/api/v1/events/stream${q ? '?' + q : ''}`;
+  const source = new EventSource(url);
+  ctx.onStop(() => source.close());
+  ctx.report(lane, { kind: 'request' });
+  source.onopen = () => ctx.report(lane, { kind: 'state', status: 'listening' });
+  const onEvent = (message) => {
+    ctx.report(lane, { kind: 'message' });
+    const at = performance.now();
+    try {
+      const e = JSON.parse(message.data);
+      ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType: e.type, name: e.data?.name, at });
+    } catch {
+      // Not an event (a comment or a gap notice): counted, nothing to match.
+    }
+  };
+  for (const type of [...REST_EVENT_TYPES, 'message']) source.addEventListener(type, onEvent);
+  source.addEventListener('gap', () => ctx.report(lane, { kind: 'message' }));
+  source.onerror = async () => {
+    if (ctx.signal.aborted) return;
+    if (source.readyState === EventSource.CONNECTING) {
+      ctx.report(lane, { kind: 'state', status: 'connecting', detail: 'the stream ended; EventSource reconnects with Last-Event-ID' });
+      ctx.report(lane, { kind: 'request' });
+      return;
+    }
+    ctx.report(lane, { kind: 'request' });
+    try {
+      const probe = new AbortController();
+      ctx.onStop(() => probe.abort());
+      const response = await fetch(url, { signal: probe.signal });
+      const { code, detail } = response.ok ? { code: null, detail: 'the stream closed' } : await refusal(response);
+      probe.abort();
+      ctx.report(lane, {
+        kind: 'state', status: response.ok ? 'closed' : 'refused', code,
+        detail: `${detail} (EventSource does not show the status: a plain GET of the same URL did)`,
+      });
+    } catch {
+      if (!ctx.signal.aborted) ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the stream closed' });
+    }
+  };
+}
+
+// A WebSocket client that reconnects after an unexpected close, unless told the close is final.
+function socket(ctx, lane, open) {
+  const connect = () => {
+    if (ctx.signal.aborted) return;
+    ctx.report(lane, { kind: 'request' });
+    ctx.report(lane, { kind: 'state', status: 'connecting' });
+    const ws = open();
+    // Closing a socket still in its handshake makes the browser log an error: close it once open.
+    ctx.onStop(() => (ws.readyState === WebSocket.CONNECTING ? ws.addEventListener('open', () => ws.close(1000)) : ws.close(1000)));
+    ws.addEventListener('close', (close) => {
+      if (ctx.signal.aborted || ws.final) return;
+      const why = `closed ${close.code}${close.reason ? ' “' + close.reason + '”' : ''}`;
+      const refusedWith = { 1008: 'UNAUTHENTICATED', 1013: 'UNAVAILABLE', 4401: 'UNAUTHENTICATED', 4403: 'PERMISSION_DENIED' }[close.code];
+      if (refusedWith) {
+        ctx.report(lane, { kind: 'state', status: 'refused', code: refusedWith, detail: why });
+        return;
+      }
+      ctx.report(lane, { kind: 'state', status: 'closed', detail: `${why}; reconnecting` });
+      setTimeout(connect, RETRY_MS);
+    });
+  };
+  connect();
+}
+
+function jsonRpc(ctx) {
+  const lane = 'websocket';
+  socket(ctx, lane, () => {
+    const q = authQuery(ctx.auth);
+    const ws = new WebSocket(`${wsBase()}/ws${q ? '?' + q : ''}`);
+    ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'events.subscribe', params: {} }));
+    ws.onmessage = (m) => {
+      ctx.report(lane, { kind: 'message' });
+      const at = performance.now();
+      let msg;
+      try {
+        msg = JSON.parse(m.data);
+      } catch {
+        return;
+      }
+      if (msg.id === 1 && msg.error) {
+        const code = msg.error.data?.code ?? JSONRPC_CODES[msg.error.code] ?? 'INTERNAL';
+        ctx.report(lane, { kind: 'state', status: 'refused', code, detail: `JSON-RPC error ${msg.error.code}: ${msg.error.message}` });
+        ws.final = true;
+        ws.close(1000);
+      } else if (msg.id === 1) {
+        ctx.report(lane, { kind: 'state', status: 'listening' });
+      } else if (msg.method === 'event') {
+        const e = msg.params?.event ?? {};
+        ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType: e.type, name: e.data?.name, at });
+      }
+    };
+    return ws;
+  });
+}
+
+function graphqlWs(ctx) {
+  const lane = 'graphql-ws';
+  socket(ctx, lane, () => {
+    const ws = new WebSocket(`${wsBase()}/graphql/ws`, 'graphql-transport-ws');
+    const payload = ctx.auth.apiKey ? { 'X-API-Key': ctx.auth.apiKey } : ctx.auth.token ? { Authorization: `Bearer ${ctx.auth.token}` } : {};
+    const refuse = (errors) => {
+      const ext = errors?.[0]?.extensions ?? {};
+      const code = ext.canonicalCode ?? GRAPHQL_CODES[ext.code] ?? 'INTERNAL';
+      ctx.report(lane, { kind: 'state', status: 'refused', code, detail: errors?.[0]?.message ?? code });
+      ws.final = true;
+      ws.close(1000);
+    };
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload }));
+    ws.onmessage = (m) => {
+      ctx.report(lane, { kind: 'message' });
+      const at = performance.now();
+      let msg;
+      try {
+        msg = JSON.parse(m.data);
+      } catch {
+        return;
+      }
+      if (msg.type === 'connection_ack') {
+        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { events { seq type data } }' } }));
+        ctx.report(lane, { kind: 'state', status: 'listening' });
+      } else if (msg.type === 'ping') {
+        ws.send(JSON.stringify({ type: 'pong' }));
+      } else if (msg.type === 'error') {
+        refuse(msg.payload);
+      } else if (msg.type === 'next') {
+        if (msg.payload?.errors?.length && !msg.payload.data?.events) return refuse(msg.payload.errors);
+        const e = msg.payload?.data?.events;
+        if (!e || !e.type) return;
+        // USER_UPDATED → user.updated, ORDER_STATUS_CHANGED → order.status_changed
+        const eventType = e.type.toLowerCase().replace('_', '.');
+        ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType, name: e.data?.name, at });
+      } else if (msg.type === 'complete') {
+        ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the server completed the subscription' });
+      }
+    };
+    return ws;
+  });
+}
+
+// gRPC-Web: one POST whose answer body is the stream, read chunk by chunk as it arrives.
+async function grpcStream(ctx) {
+  const lane = 'grpc-stream';
+  const auth = ctx.auth.apiKey ? { 'x-api-key': ctx.auth.apiKey } : ctx.auth.token ? { authorization: `Bearer ${ctx.auth.token}` } : {};
+  while (!ctx.signal.aborted) {
+    ctx.report(lane, { kind: 'request' });
+    ctx.report(lane, { kind: 'state', status: 'connecting' });
+    let final = false;
+    try {
+      const response = await fetch('/playground.v1.EventService/WatchEvents', {
+        method: 'POST',
+        headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', accept: 'application/grpc-web+proto', ...auth },
+        body: frame(), // an empty WatchEventsRequest: every type, from now on
+        signal: ctx.signal,
+      });
+      if (!response.ok) {
+        const { code, detail } = await refusal(response);
+        ctx.report(lane, { kind: 'state', status: 'refused', code, detail });
+        return;
+      }
+      const status = response.headers.get('grpc-status');
+      if (status !== null && status !== '0') {
+        // Trailers-only: the call failed before any message, the status is in the headers.
+        const message = decodeURIComponent(response.headers.get('grpc-message') ?? '');
+        ctx.report(lane, { kind: 'state', status: 'refused', code: canonicalCode(status), detail: `grpc-status ${status}${message ? ': ' + message : ''}` });
+        return;
+      }
+      ctx.report(lane, { kind: 'state', status: 'listening' });
+      const reader = response.body.getReader();
+      const frames = new FrameReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const at = performance.now();
+        for (const f of frames.push(value)) {
+          if (f.trailers) {
+            const t = parseTrailers(f.payload);
+            if (t['grpc-status'] && t['grpc-status'] !== '0') {
+              const message = decodeURIComponent(t['grpc-message'] ?? '');
+              ctx.report(lane, { kind: 'state', status: 'refused', code: canonicalCode(t['grpc-status']), detail: `grpc-status ${t['grpc-status']}${message ? ': ' + message : ''}` });
+              final = true;
+            }
+            continue;
+          }
+          ctx.report(lane, { kind: 'message' });
+          const { event } = decodeWatchEventsResponse(f.payload);
+          if (event) ctx.report(lane, { kind: 'event', seq: event.seq, eventType: event.type, name: event.data?.name, at });
+        }
+      }
+    } catch {
+      if (ctx.signal.aborted) return;
+    }
+    if (final || ctx.signal.aborted) return;
+    ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the stream ended; reconnecting' });
+    await sleep(RETRY_MS, ctx.signal);
+  }
+}
+
+/** Starts the six listeners with a resolved credential ({}, { apiKey } or { token }). */
+export function listen(auth, report) {
+  const controller = new AbortController();
+  const stops = [];
+  const ctx = {
+    auth,
+    headers: authHeaders(auth),
+    signal: controller.signal,
+    report: (lane, what) => {
+      if (!controller.signal.aborted) report(lane, what);
+    },
+    onStop: (fn) => stops.push(fn),
+  };
+  poll(ctx, 'poll', 0);
+  poll(ctx, 'long-poll', 30);
+  sse(ctx);
+  jsonRpc(ctx);
+  graphqlWs(ctx);
+  grpcStream(ctx);
+  return {
+    stop() {
+      controller.abort();
+      for (const fn of stops) {
+        try {
+          fn();
+        } catch {
+          // Already closed.
+        }
+      }
+    },
+  };
+}
