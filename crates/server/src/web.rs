@@ -21,10 +21,8 @@ fn content_type(name: &str) -> &'static str {
 }
 
 fn asset_response(name: &str) -> poem::Result<Response> {
-    let (_, bytes) = ASSETS
-        .iter()
-        .find(|(path, _)| *path == name)
-        .ok_or_else(|| poem::Error::from_status(StatusCode::NOT_FOUND))?;
+    let (_, bytes) =
+        ASSETS.iter().find(|(path, _)| *path == name).ok_or_else(|| poem::Error::from_status(StatusCode::NOT_FOUND))?;
     // Revalidated on every load, so a new binary's page is never mixed with an old one's modules.
     Ok(Response::builder()
         .content_type(content_type(name))
@@ -44,4 +42,3 @@ pub fn index() -> poem::Result<Response> {
 pub fn asset(Path(path): Path<String>) -> poem::Result<Response> {
     asset_response(&path)
 }
-

@@ -7,7 +7,7 @@ import { resolve } from '/web/credentials.js';
 import { Controls } from '/web/form.js';
 import { Lanes } from '/web/lanes.js';
 import { EventsPanel, eventsReducer, initialEvents } from '/web/events.js';
-import { listen } from '/web/listeners.js';
+import { listen, DELIVERIES } from '/web/listeners.js';
 import { ms, httpStatus } from '/web/ui.js';
 
 const LARGE_TYPE = 'api-playground.largeType';
@@ -105,7 +105,11 @@ function App() {
       .then((auth) => {
         if (!cancelled) handle = listen(auth, (lane, what) => dispatch({ type: 'delivery', lane, ...what }));
       })
-      .catch((e) => dispatch({ type: 'write-done', result: { status: 'no credential', code: 'UNAUTHENTICATED', detail: e.message } }));
+      .catch((e) => {
+        for (const d of DELIVERIES) {
+          dispatch({ type: 'delivery', lane: d.id, kind: 'state', status: 'refused', code: 'UNAUTHENTICATED', detail: e.message });
+        }
+      });
     return () => {
       cancelled = true;
       handle?.stop();
@@ -143,7 +147,11 @@ function App() {
       <p class=${'run-message ' + state.run.state} role="status" aria-live="polite">${state.run.state === 'running' ? 'Running on all five…' : state.run.message}</p>
       <${Lanes} run=${state.run} />
       <${EventsPanel} state=${state} dispatch=${dispatch} />
-    </main>`;
+    </main>
+    <footer>
+      Served by the binary itself, with no request to any other site. Third-party code: Preact with htm, and
+      speed-highlight (<a href="/web/vendor/VENDOR.md">versions</a>, <a href="/web/vendor/LICENSES.md">licences</a>).
+    </footer>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -49,14 +49,15 @@ const stamp = () => new Date().toTimeString().slice(0, 8) + '.' + String(new Dat
 
 /** Renames user 1 with the chosen credential: PATCH /api/v1/users/1, as any REST client would. */
 export async function makeChange(credential, dispatch) {
+  const name = `Alice Anders ${stamp()}`;
   let auth;
   try {
     auth = await resolve(credential);
   } catch (e) {
-    dispatch({ type: 'write-done', result: { status: 'no credential', code: 'UNAUTHENTICATED', detail: e.message } });
+    dispatch({ type: 'write-start', name, t0: performance.now() });
+    dispatch({ type: 'write-done', result: { status: 'not sent', code: 'UNAUTHENTICATED', detail: e.message } });
     return;
   }
-  const name = `Alice Anders ${stamp()}`;
   dispatch({ type: 'write-start', name, t0: performance.now() });
   try {
     const response = await fetch('/api/v1/users/1', {

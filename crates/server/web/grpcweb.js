@@ -43,6 +43,19 @@ export function parseTrailers(payload) {
   return fields;
 }
 
+/** playground.v1.WatchEventsRequest: after_seq (field 1) when resuming, else empty (from now on). */
+export function watchEventsRequest(afterSeq) {
+  if (afterSeq == null) return new Uint8Array(0);
+  const out = [0x08]; // field 1, varint
+  let value = BigInt(afterSeq);
+  do {
+    const low = Number(value & 0x7fn);
+    value >>= 7n;
+    out.push(value ? low | 0x80 : low);
+  } while (value);
+  return new Uint8Array(out);
+}
+
 function varint(bytes, at) {
   let value = 0n;
   let shift = 0n;

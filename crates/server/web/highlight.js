@@ -10,7 +10,7 @@ import xml from '/web/vendor/speed-highlight/languages/xml.js';
 
 // HTTP/2 frames, gRPC messages in hex with their decoded fields, WebSocket frames.
 const wire = [
-  { type: 'kwd', match: /\b(HEADERS|DATA|SETTINGS|WINDOW_UPDATE|PING|PONG|GOAWAY|RST_STREAM|PRIORITY|CONTINUATION|PUSH_PROMISE|TEXT|BINARY|CLOSE|PREFACE|PRI)\b/g },
+  { type: 'kwd', match: /\b(HEADERS|DATA|SETTINGS|WINDOW_UPDATE|PING|PONG|GOAWAY|RST_STREAM|PRIORITY|CONTINUATION|PUSH_PROMISE|PRI|FIN|(text|binary|close|ping|pong|continuation) frame|connection preface)\b/g },
   { type: 'section', match: /\b(HTTP\/[\d.]+|h2c?|END_STREAM|END_HEADERS|ACK)\b/g },
   { type: 'var', match: /(^|\s)(:?[a-z][\w-]*)(?=: )/gm },
   { type: 'oper', match: /[→←>]|=>|<=/g },

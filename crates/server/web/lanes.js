@@ -21,7 +21,7 @@ function latencySegments(l) {
   return [
     { value: connect, cls: 'connect', title: `connect ${ms(connect)}` },
     { value: first - connect, cls: 'wait', title: `waiting for the first byte ${ms(first - connect)}` },
-    { value: total - first, cls: 'transfer', title: `rest of the answer ${ms(total - first)}` },
+    { value: total - first, cls: 'transfer', title: `receiving the rest ${ms(total - first)}` },
   ];
 }
 
@@ -43,7 +43,7 @@ function Timeline({ exchange }) {
 function Lane({ protocol, lane, running, maxTotal, maxBytes }) {
   const headingId = `lane-${protocol.id}-title`;
   const code = lane?.code;
-  return html`<section class=${'lane' + (running ? ' busy' : '')} data-lane=${protocol.id}
+  return html`<section class=${'lane' + (running ? ' busy' : '')} id=${'lane-' + protocol.id} data-lane=${protocol.id}
       data-status=${running ? undefined : code} aria-labelledby=${headingId} aria-busy=${running ? 'true' : 'false'}>
     <div class="lane-head">
       <div class="lane-name">
@@ -86,6 +86,29 @@ function Lane({ protocol, lane, running, maxTotal, maxBytes }) {
   </section>`;
 }
 
+// All five in a few rows, so the differences show without scrolling through the lanes.
+function Glance({ lanes, maxTotal, maxBytes }) {
+  return html`<table class="glance">
+    <caption>At a glance: the same call, five ways. Bars are scaled to the largest of the five.</caption>
+    <thead><tr><th scope="col">protocol</th><th scope="col">status, in its own terms</th>
+      <th scope="col">latency</th><th scope="col">bytes on the wire (sent, received)</th></tr></thead>
+    <tbody>${PROTOCOLS.map((p) => {
+      const l = lanes.find((x) => x.protocol === p.id);
+      if (!l) return null;
+      const wire = (l.bytes?.sent ?? 0) + (l.bytes?.received ?? 0);
+      return html`<tr key=${p.id}>
+        <th scope="row"><a href=${'#lane-' + p.id}>${p.name}</a> ${l.transport !== p.name && html`<span class="transport">${l.transport}</span>`}</th>
+        <td><span class=${'badge ' + (l.code === 'OK' ? 'ok' : 'fail')}>${l.code}</span> <span class="proto-status">${l.error ? 'no answer' : l.status}</span></td>
+        <td><div class="glance-metric"><${Bar} segments=${latencySegments(l.latency)} max=${maxTotal} /><span>${ms(l.latency?.totalMs)}</span></div></td>
+        <td><div class="glance-metric"><${Bar} max=${maxBytes} segments=${[
+          { value: l.bytes?.sent ?? 0, cls: 'sent', title: `sent ${bytes(l.bytes?.sent)}` },
+          { value: l.bytes?.received ?? 0, cls: 'received', title: `received ${bytes(l.bytes?.received)}` },
+        ]} /><span>${bytes(wire)}</span></div></td>
+      </tr>`;
+    })}</tbody>
+  </table>`;
+}
+
 function Summary({ result }) {
   const lanes = result.lanes.filter((l) => !l.error && l.latency);
   if (!lanes.length) return null;
@@ -112,11 +135,12 @@ export function Lanes({ run }) {
     <div class="panel-head">
       <h2 id="lanes-title">${run.result ? html`<code>${run.result.operation}</code> on five protocols` : 'Five protocols, one call'}</h2>
       <p class="legend" aria-hidden="true">
-        <span><i class="seg connect"></i>connect</span><span><i class="seg wait"></i>first byte</span><span><i class="seg transfer"></i>rest</span>
+        <span><i class="seg connect"></i>connect</span><span><i class="seg wait"></i>first byte</span><span><i class="seg transfer"></i>receiving</span>
         <span><i class="seg sent"></i>sent</span><span><i class="seg received"></i>received</span>
       </p>
     </div>
-    ${run.result && !running && html`<${Summary} result=${run.result} />`}
+    ${run.result && !running && html`<${Summary} result=${run.result} />
+      <${Glance} lanes=${lanes} maxTotal=${maxTotal} maxBytes=${maxBytes} />`}
     <div class="lanes">
       ${PROTOCOLS.map((p) => html`<${Lane} key=${p.id} protocol=${p} running=${running}
         lane=${lanes.find((l) => l.protocol === p.id)} maxTotal=${maxTotal} maxBytes=${maxBytes} />`)}

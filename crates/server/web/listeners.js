@@ -9,7 +9,7 @@
 //   { kind: 'event', seq, eventType, name, at }  an event (eventType as in REST: 'user.updated')
 
 import { headers as authHeaders, query as authQuery } from '/web/credentials.js';
-import { frame, FrameReader, parseTrailers, decodeWatchEventsResponse, canonicalCode } from '/web/grpcweb.js';
+import { frame, FrameReader, parseTrailers, decodeWatchEventsResponse, canonicalCode, watchEventsRequest } from '/web/grpcweb.js';
 import { codeForHttp, httpStatus } from '/web/ui.js';
 
 export const DELIVERIES = [
@@ -166,10 +166,12 @@ function socket(ctx, lane, open) {
 
 function jsonRpc(ctx) {
   const lane = 'websocket';
+  let lastSeq = null; // after a reconnect, resume after the last event seen
   socket(ctx, lane, () => {
     const q = authQuery(ctx.auth);
     const ws = new WebSocket(`${wsBase()}/ws${q ? '?' + q : ''}`);
-    ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'events.subscribe', params: {} }));
+    const params = lastSeq === null ? {} : { afterSeq: Number(lastSeq) };
+    ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'events.subscribe', params }));
     ws.onmessage = (m) => {
       ctx.report(lane, { kind: 'message' });
       const at = performance.now();
@@ -188,7 +190,8 @@ function jsonRpc(ctx) {
         ctx.report(lane, { kind: 'state', status: 'listening' });
       } else if (msg.method === 'event') {
         const e = msg.params?.event ?? {};
-        ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType: e.type, name: e.data?.name, at });
+        lastSeq = String(e.seq);
+        ctx.report(lane, { kind: 'event', seq: lastSeq, eventType: e.type, name: e.data?.name, at });
       }
     };
     return ws;
@@ -197,6 +200,7 @@ function jsonRpc(ctx) {
 
 function graphqlWs(ctx) {
   const lane = 'graphql-ws';
+  let lastSeq = null;
   socket(ctx, lane, () => {
     const ws = new WebSocket(`${wsBase()}/graphql/ws`, 'graphql-transport-ws');
     const payload = ctx.auth.apiKey ? { 'X-API-Key': ctx.auth.apiKey } : ctx.auth.token ? { Authorization: `Bearer ${ctx.auth.token}` } : {};
@@ -218,7 +222,10 @@ function graphqlWs(ctx) {
         return;
       }
       if (msg.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { events { seq type data } }' } }));
+        const query = lastSeq === null
+          ? 'subscription { events { seq type data } }'
+          : `subscription { events(afterSeq: "${lastSeq}") { seq type data } }`;
+        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
         ctx.report(lane, { kind: 'state', status: 'listening' });
       } else if (msg.type === 'ping') {
         ws.send(JSON.stringify({ type: 'pong' }));
@@ -230,7 +237,8 @@ function graphqlWs(ctx) {
         if (!e || !e.type) return;
         // USER_UPDATED → user.updated, ORDER_STATUS_CHANGED → order.status_changed
         const eventType = e.type.toLowerCase().replace('_', '.');
-        ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType, name: e.data?.name, at });
+        lastSeq = String(e.seq);
+        ctx.report(lane, { kind: 'event', seq: lastSeq, eventType, name: e.data?.name, at });
       } else if (msg.type === 'complete') {
         ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the server completed the subscription' });
       }
@@ -243,6 +251,7 @@ function graphqlWs(ctx) {
 async function grpcStream(ctx) {
   const lane = 'grpc-stream';
   const auth = ctx.auth.apiKey ? { 'x-api-key': ctx.auth.apiKey } : ctx.auth.token ? { authorization: `Bearer ${ctx.auth.token}` } : {};
+  let lastSeq = null; // after a reconnect, resume after the last event seen
   while (!ctx.signal.aborted) {
     ctx.report(lane, { kind: 'request' });
     ctx.report(lane, { kind: 'state', status: 'connecting' });
@@ -251,7 +260,7 @@ async function grpcStream(ctx) {
       const response = await fetch('/playground.v1.EventService/WatchEvents', {
         method: 'POST',
         headers: { 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1', accept: 'application/grpc-web+proto', ...auth },
-        body: frame(), // an empty WatchEventsRequest: every type, from now on
+        body: frame(watchEventsRequest(lastSeq)), // empty at first: every type, from now on
         signal: ctx.signal,
       });
       if (!response.ok) {
@@ -285,7 +294,9 @@ async function grpcStream(ctx) {
           }
           ctx.report(lane, { kind: 'message' });
           const { event } = decodeWatchEventsResponse(f.payload);
-          if (event) ctx.report(lane, { kind: 'event', seq: event.seq, eventType: event.type, name: event.data?.name, at });
+          if (!event) continue;
+          lastSeq = event.seq;
+          ctx.report(lane, { kind: 'event', seq: event.seq, eventType: event.type, name: event.data?.name, at });
         }
       }
     } catch {

@@ -1,5 +1,6 @@
 mod binary;
 mod caching;
+mod compare;
 mod graphql;
 mod helpers;
 mod interop;
