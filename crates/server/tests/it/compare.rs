@@ -83,7 +83,7 @@ async fn every_operation_gives_the_same_outcome_on_every_protocol() {
     }
 }
 
-fn lane_of<'a>(comparison: &'a Comparison, protocol: Protocol) -> &'a playground_client::compare::Lane {
+fn lane_of(comparison: &Comparison, protocol: Protocol) -> &playground_client::compare::Lane {
     comparison.lanes.iter().find(|lane| lane.protocol == protocol).expect("a lane per protocol")
 }
 
