@@ -23,7 +23,8 @@ pub struct BenchArgs {
     /// What to compare: `protocols` (getUser on all five); `http` (getProduct over a new
     /// connection per request, keep-alive, HTTP/2 multiplexing, and with If-None-Match);
     /// `graphql` (one field vs REST, and a nested query with and without batching); `push`
-    /// (latency from a REST write to many subscribers on each push transport).
+    /// (latency from a REST write to many subscribers on each push transport); `compare` (what
+    /// recording and decoding the wire costs a `compare` lane: capture on against off).
     #[arg(long, value_enum, default_value = "protocols")]
     pub suite: Suite,
     /// Id of the user to get.
@@ -60,6 +61,7 @@ pub enum Suite {
     Http,
     Graphql,
     Push,
+    Compare,
 }
 
 /// One row of a table: a way of making the call.
@@ -100,8 +102,8 @@ impl Suite {
             Suite::Graphql => {
                 &[Scenario::Rest, Scenario::GraphQlOneField, Scenario::GraphQlNested, Scenario::GraphQlNestedUnbatched]
             }
-            // Push is measured per event, not per call: see `push`.
-            Suite::Push => &[],
+            // Push is measured per event, and compare per lane: see `push` and `compare_cost`.
+            Suite::Push | Suite::Compare => &[],
         }
     }
 
@@ -111,6 +113,7 @@ impl Suite {
             Suite::Http => format!("getProduct {} over HTTP", args.product_id),
             Suite::Graphql => format!("GraphQL against REST getUser {}", args.id),
             Suite::Push => "push latency".to_owned(),
+            Suite::Compare => format!("compare getUser {}: capture on against off", args.id),
         }
     }
 }
@@ -357,8 +360,10 @@ async fn measure(scenario: Scenario, base: &str, args: &BenchArgs) -> anyhow::Re
 /// Runs the suite against the server at `base` (`http://host:port`).
 pub async fn run(args: BenchArgs, base: &str) -> anyhow::Result<()> {
     let base = base.trim_end_matches('/').to_owned();
-    if args.suite == Suite::Push {
-        return push::run(&base, &args).await;
+    match args.suite {
+        Suite::Push => return push::run(&base, &args).await,
+        Suite::Compare => return compare_cost(&base, &args).await,
+        _ => {}
     }
     let mut rows = Vec::new();
     for &scenario in args.suite.scenarios() {
@@ -391,6 +396,63 @@ pub async fn run(args: BenchArgs, base: &str) -> anyhow::Result<()> {
                 row.response_bytes_per_call
             );
         }
+    }
+    Ok(())
+}
+
+/// One lane's time with the wire recorded and decoded, against only counted.
+#[derive(Debug, serde::Serialize)]
+struct CompareCost {
+    protocol: &'static str,
+    capture: bool,
+    lanes: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+/// `--suite compare`: `compare` runs getUser on all five protocols, over and over, first with
+/// every byte kept and decoded, then with the bytes only counted, for `duration` seconds each.
+async fn compare_cost(base: &str, args: &BenchArgs) -> anyhow::Result<()> {
+    use crate::call::{Call, Credential, IdArgs, Protocol};
+    use crate::compare::{lane, Options};
+    let target = crate::requests::Target::from_url(base).await?;
+    let call = Call::GetUser(IdArgs { id: args.id });
+    let credential = Credential::ApiKey(args.api_key.clone());
+    let mut rows = Vec::new();
+    for capture in [true, false] {
+        eprintln!("measuring compare with capture {} for {} s ...", if capture { "on" } else { "off" }, args.duration);
+        let options = Options { capture, ..Options::default() };
+        let mut histograms: Vec<Histogram<u64>> =
+            Protocol::ALL.iter().map(|_| Histogram::new_with_bounds(1, 60_000_000, 3)).collect::<Result<_, _>>()?;
+        let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
+        while Instant::now() < deadline {
+            for (protocol, histogram) in Protocol::ALL.into_iter().zip(&mut histograms) {
+                // The whole lane as `compare` pays it: the call, and the decoding after it.
+                let started = Instant::now();
+                let lane = lane(protocol, &target, &call, &credential, options).await;
+                anyhow::ensure!(lane.code == "OK", "{} answered {}", protocol.name(), lane.code);
+                let _ = histogram.record(started.elapsed().as_micros().max(1) as u64);
+            }
+        }
+        for (protocol, histogram) in Protocol::ALL.iter().zip(&histograms) {
+            rows.push(CompareCost {
+                protocol: protocol.name(),
+                capture,
+                lanes: histogram.len(),
+                p50_ms: histogram.value_at_quantile(0.5) as f64 / 1000.0,
+                p99_ms: histogram.value_at_quantile(0.99) as f64 / 1000.0,
+            });
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    println!("{} on {base}", args.suite.title(args));
+    println!("{:<10} {:>8} {:>8} {:>9} {:>9}", "", "capture", "lanes", "p50 ms", "p99 ms");
+    for row in &rows {
+        let capture = if row.capture { "on" } else { "off" };
+        println!("{:<10} {:>8} {:>8} {:>9.3} {:>9.3}", row.protocol, capture, row.lanes, row.p50_ms, row.p99_ms);
     }
     Ok(())
 }
