@@ -70,7 +70,7 @@ async fn connect(addr: SocketAddr, recorder: &Recorder) -> anyhow::Result<(TcpSt
     Ok((socket, recorder.started.elapsed()))
 }
 
-fn finish(recorder: Recorder, answer: Answer, connect: Duration, first_answer: Duration) -> Exchange {
+fn finish(recorder: &Recorder, answer: Answer, connect: Duration, first_answer: Duration) -> Exchange {
     let total = recorder.started.elapsed();
     let tape = std::mem::take(&mut *recorder.tape.lock());
     Exchange { answer, tape, connect, first_answer, total }
@@ -87,42 +87,37 @@ pub async fn http(
     let (socket, connected) = connect(addr, &recorder).await?;
     let io = TokioIo::new(recorder.wrap(socket));
     let request = request.map(Full::new);
-    let response = match http2 {
-        true => {
-            let (mut sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io).await?;
-            let driver = tokio::spawn(connection);
-            let response = sender.send_request(request).await;
-            let first = recorder.started.elapsed();
-            let answer = read_http(response?, first).await;
-            driver.abort();
-            answer
-        }
-        false => {
-            let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
-            let driver = tokio::spawn(connection);
-            let response = sender.send_request(request).await;
-            let first = recorder.started.elapsed();
-            let answer = read_http(response?, first).await;
-            driver.abort();
-            answer
-        }
-    }?;
-    let (answer, first) = response;
-    Ok(finish(recorder, answer, connected, first))
+    // The tape is taken as soon as the answer is read, before the connection is dropped, so
+    // every lane's bytes are the exchange itself and never a goodbye racing the snapshot.
+    if http2 {
+        let (mut sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io).await?;
+        let driver = tokio::spawn(connection);
+        let response = sender.send_request(request).await?;
+        let first = recorder.started.elapsed();
+        let answer = read_http(response).await?;
+        let exchange = finish(&recorder, answer, connected, first);
+        driver.abort();
+        Ok(exchange)
+    } else {
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+        let driver = tokio::spawn(connection);
+        let response = sender.send_request(request).await?;
+        let first = recorder.started.elapsed();
+        let answer = read_http(response).await?;
+        let exchange = finish(&recorder, answer, connected, first);
+        driver.abort();
+        Ok(exchange)
+    }
 }
 
-async fn read_http(
-    response: http::Response<hyper::body::Incoming>,
-    first: Duration,
-) -> anyhow::Result<(Answer, Duration)> {
+async fn read_http(response: http::Response<hyper::body::Incoming>) -> anyhow::Result<Answer> {
     let (head, body) = response.into_parts();
     let collected = Limited::new(body, MAX_ANSWER_BYTES)
         .collect()
         .await
         .map_err(|error| anyhow::anyhow!("reading the answer: {error}"))?;
     let trailers = collected.trailers().cloned();
-    let answer = Answer::Http { status: head.status, headers: head.headers, body: collected.to_bytes(), trailers };
-    Ok((answer, first))
+    Ok(Answer::Http { status: head.status, headers: head.headers, body: collected.to_bytes(), trailers })
 }
 
 /// A WebSocket upgrade, one text message, and the reply with the same JSON-RPC id; then a
@@ -165,7 +160,7 @@ pub async fn websocket(
         }
     }
     // The call ends with its reply; the close handshake after it is on the tape, not the clock.
-    let mut exchange = finish(recorder, answer, connected, first);
+    let mut exchange = finish(&recorder, answer, connected, first);
     exchange.total = first;
     Ok(exchange)
 }

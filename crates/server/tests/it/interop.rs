@@ -1,5 +1,6 @@
 //! The reference third-party clients (Python zeep and lxml for SOAP, grpcio, websockets, gql,
-//! schemathesis; npm graphql-ws) against the binary, from `tests/interop/`. They need Python
+//! schemathesis; npm graphql-ws; the page in Debian's Chromium through Playwright) against the
+//! binary, from `tests/interop/`. They need Python
 //! packages (`pip install -r tests/interop/requirements.txt`) and `npm ci --prefix
 //! tests/interop/graphql-ws`, which CI does; without them this test says so and passes, unless
 //! `PLAYGROUND_INTEROP=required` (as in CI) makes their absence a failure.
@@ -12,7 +13,7 @@ fn python_reference_clients_agree_with_the_server() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let venv = root.join(".venv/bin/python");
     let python = if venv.exists() { venv } else { PathBuf::from("python3") };
-    let requirements = Command::new(&python).args(["-c", "import zeep, lxml, pytest, requests, grpc, grpc_tools, grpc_reflection, grpc_health, grpc_status, websockets, gql, schemathesis"]).output();
+    let requirements = Command::new(&python).args(["-c", "import zeep, lxml, pytest, requests, grpc, grpc_tools, grpc_reflection, grpc_health, grpc_status, websockets, gql, schemathesis, playwright"]).output();
     if !requirements.is_ok_and(|output| output.status.success()) {
         let message = "the Python interop clients are not installed: pip install -r tests/interop/requirements.txt";
         assert!(std::env::var("PLAYGROUND_INTEROP").as_deref() != Ok("required"), "{message}");
