@@ -127,8 +127,9 @@ pub struct StatusChangeArgs {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MaintenanceArgs {
     pub enabled: bool,
+    /// Any number, as the REST body takes it: the server, not the client, says what is allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u32>,
+    pub retry_after: Option<i64>,
 }
 
 /// Every operation that runs the same on all five protocols. Events are not here: they are

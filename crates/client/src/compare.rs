@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::call::{Call, Credential, Protocol};
 use crate::capture::{Direction, Tape};
 use crate::copy_as::{copy_as, CopyAs};
-use crate::exchange::{self, Exchange, Transport};
+use crate::exchange::{Exchange, Prepared, Transport};
 use crate::requests::{self, Target};
 use crate::{decode, outcome};
 
@@ -127,45 +127,6 @@ pub async fn compare(target: &Target, call: &Call, credential: &Credential, opti
     Comparison { operation: call.operation().to_owned(), lanes }
 }
 
-/// A call written for one protocol, ready to send.
-enum Prepared {
-    Http { http2: bool, request: http::Request<bytes::Bytes> },
-    WebSocket { upgrade: http::Request<()>, message: String },
-}
-
-impl Prepared {
-    fn new(protocol: Protocol, target: &Target, call: &Call, credential: &Credential) -> anyhow::Result<Prepared> {
-        let http = |request, http2| Prepared::Http { http2, request };
-        Ok(match protocol {
-            Protocol::Rest => http(requests::rest(call, target, credential)?, false),
-            Protocol::Graphql => http(requests::graphql(call, target, credential)?, false),
-            Protocol::Soap => http(requests::soap(call, target, credential)?, false),
-            Protocol::Grpc => http(requests::grpc(call, target, credential)?, true),
-            Protocol::Websocket => {
-                let (upgrade, message) = requests::websocket(call, target, credential)?;
-                Prepared::WebSocket { upgrade, message }
-            }
-        })
-    }
-
-    /// The message alone: the HTTP body (gRPC: prefix and protobuf), the WebSocket text.
-    fn payload(&self) -> u64 {
-        match self {
-            Prepared::Http { request, .. } => request.body().len() as u64,
-            Prepared::WebSocket { message, .. } => message.len() as u64,
-        }
-    }
-
-    async fn send(self, target: &Target, capture: bool) -> anyhow::Result<Exchange> {
-        match self {
-            Prepared::Http { http2, request } => exchange::http(target.addr, http2, request, capture).await,
-            Prepared::WebSocket { upgrade, message } => {
-                exchange::websocket(target.addr, upgrade, message, capture).await
-            }
-        }
-    }
-}
-
 /// One protocol's run of the call.
 pub async fn lane(protocol: Protocol, target: &Target, call: &Call, credential: &Credential, options: Options) -> Lane {
     let transport = transport(protocol);
@@ -174,7 +135,7 @@ pub async fn lane(protocol: Protocol, target: &Target, call: &Call, credential: 
     let run = async {
         let prepared = Prepared::new(protocol, target, call, credential)?;
         sent_payload = prepared.payload();
-        prepared.send(target, options.capture).await
+        prepared.send(target.addr, options.capture).await
     };
     let result = match tokio::time::timeout(options.lane_timeout, run).await {
         Ok(result) => result,

@@ -14,7 +14,9 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::call::{Call, Credential, Protocol};
 use crate::capture::{Recorder, Tape};
+use crate::requests::{self, Target};
 
 /// The largest answer body a lane reads; a bigger one is cut off as an error.
 const MAX_ANSWER_BYTES: usize = 4 << 20;
@@ -62,6 +64,44 @@ pub struct Exchange {
     /// Until the answer's head (HTTP) or the reply message (WebSocket) was in hand.
     pub first_answer: Duration,
     pub total: Duration,
+}
+
+/// A call written for one protocol, ready to send.
+pub enum Prepared {
+    Http { http2: bool, request: Request<Bytes> },
+    WebSocket { upgrade: Request<()>, message: String },
+}
+
+impl Prepared {
+    pub fn new(protocol: Protocol, target: &Target, call: &Call, credential: &Credential) -> anyhow::Result<Prepared> {
+        let http = |request, http2| Prepared::Http { http2, request };
+        Ok(match protocol {
+            Protocol::Rest => http(requests::rest(call, target, credential)?, false),
+            Protocol::Graphql => http(requests::graphql(call, target, credential)?, false),
+            Protocol::Soap => http(requests::soap(call, target, credential)?, false),
+            Protocol::Grpc => http(requests::grpc(call, target, credential)?, true),
+            Protocol::Websocket => {
+                let (upgrade, message) = requests::websocket(call, target, credential)?;
+                Prepared::WebSocket { upgrade, message }
+            }
+        })
+    }
+
+    /// The message alone: the HTTP body (gRPC: prefix and protobuf), the WebSocket text.
+    pub fn payload(&self) -> u64 {
+        match self {
+            Prepared::Http { request, .. } => request.body().len() as u64,
+            Prepared::WebSocket { message, .. } => message.len() as u64,
+        }
+    }
+
+    /// Sends it on a new connection; `keep_bytes` keeps the tape's bytes, not only their count.
+    pub async fn send(self, addr: SocketAddr, keep_bytes: bool) -> anyhow::Result<Exchange> {
+        match self {
+            Prepared::Http { http2, request } => http(addr, http2, request, keep_bytes).await,
+            Prepared::WebSocket { upgrade, message } => websocket(addr, upgrade, message, keep_bytes).await,
+        }
+    }
 }
 
 async fn connect(addr: SocketAddr, recorder: &Recorder) -> anyhow::Result<(TcpStream, Duration)> {

@@ -263,8 +263,7 @@ pub fn grpc_message(call: &Call) -> (&'static str, Vec<u8>) {
         Call::DeleteOrder(args) => ("OrderService", pb::DeleteOrderRequest { id: args.id }.encode_to_vec()),
         Call::SetMaintenance(args) => (
             "AdminService",
-            pb::SetMaintenanceRequest { enabled: args.enabled, retry_after_seconds: args.retry_after.map(i64::from) }
-                .encode_to_vec(),
+            pb::SetMaintenanceRequest { enabled: args.enabled, retry_after_seconds: args.retry_after }.encode_to_vec(),
         ),
     }
 }

@@ -1,19 +1,16 @@
-//! One way to start the server (port 0, in-process) and one client per protocol behind the same
-//! `call`, so tests can iterate operations × protocols and compare answers in a common form.
+//! One way to start the server (port 0, in-process), and the playground's own five clients
+//! (`playground-client`, as `compare` and the page use them) behind the same `call`, so tests can
+//! iterate operations × protocols and compare answers in a common form.
 
 use std::net::SocketAddr;
 
 use api_playground::config::{ApiKey, ServeArgs, Settings};
 use api_playground::pb;
-use api_playground::pb::admin_service_client::AdminServiceClient;
-use api_playground::pb::order_service_client::OrderServiceClient;
-use api_playground::pb::product_service_client::ProductServiceClient;
-use api_playground::pb::user_service_client::UserServiceClient;
-use futures_util::{SinkExt, StreamExt};
+use playground_client as client;
+use playground_client::exchange::{Answer, Prepared};
 use quick_xml::events::Event;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
 use tonic_types::StatusExt;
 
 pub struct TestApp {
@@ -167,389 +164,71 @@ pub enum Call {
 /// `{items, nextCursor}`, deletes as null; errors as the canonical code.
 pub type Outcome = Result<Value, String>;
 
-impl TestApp {
-    pub async fn call(&self, protocol: Protocol, key: Key, call: &Call) -> Outcome {
-        match protocol {
-            Protocol::Rest => self.rest(key, call).await,
-            Protocol::GraphQl => self.graphql(key, call).await,
-            Protocol::Grpc => self.grpc(key, call).await,
-            Protocol::WebSocket => self.websocket(key, call).await,
-            Protocol::Soap => self.soap(key, call).await,
-        }
-    }
-
-    async fn rest(&self, key: Key, call: &Call) -> Outcome {
-        let url = |path: &str| format!("{}/api/v1{path}", self.base);
-        let request = match call {
-            Call::ListUsers { limit, cursor } => {
-                let mut query = vec![];
-                if let Some(limit) = limit {
-                    query.push(("limit", limit.to_string()));
-                }
-                if let Some(cursor) = cursor {
-                    query.push(("cursor", cursor.clone()));
-                }
-                self.http.get(url("/users")).query(&query)
-            }
-            Call::GetUser { id } => self.http.get(url(&format!("/users/{id}"))),
+impl Call {
+    /// The same call as the playground's own clients take it.
+    fn to_client(&self) -> client::Call {
+        use client::call::{
+            IdArgs, ItemArgs, MaintenanceArgs, NewOrderArgs, NewUserArgs, PageArgs, Status, StatusChangeArgs,
+            UserChangeArgs, UserOrdersArgs,
+        };
+        let page = |limit: &Option<u32>, cursor: &Option<String>| PageArgs { limit: *limit, cursor: cursor.clone() };
+        let status = |status: &str| serde_json::from_value::<Status>(json!(status)).expect("a known status");
+        match self {
+            Call::ListUsers { limit, cursor } => client::Call::ListUsers(page(limit, cursor)),
+            Call::GetUser { id } => client::Call::GetUser(IdArgs { id: *id }),
             Call::CreateUser { name, email } => {
-                self.http.post(url("/users")).json(&json!({"name": name, "email": email}))
+                client::Call::CreateUser(NewUserArgs { name: name.clone(), email: email.clone() })
             }
             Call::UpdateUser { id, name, email } => {
-                let mut body = json!({});
-                if let Some(name) = name {
-                    body["name"] = json!(name);
-                }
-                if let Some(email) = email {
-                    body["email"] = json!(email);
-                }
-                self.http.patch(url(&format!("/users/{id}"))).json(&body)
+                client::Call::UpdateUser(UserChangeArgs { id: *id, name: name.clone(), email: email.clone() })
             }
-            Call::DeleteUser { id } => self.http.delete(url(&format!("/users/{id}"))),
-            Call::ListProducts { limit, cursor } => {
-                let mut query = vec![];
-                if let Some(limit) = limit {
-                    query.push(("limit", limit.to_string()));
-                }
-                if let Some(cursor) = cursor {
-                    query.push(("cursor", cursor.clone()));
-                }
-                self.http.get(url("/products")).query(&query)
+            Call::DeleteUser { id } => client::Call::DeleteUser(IdArgs { id: *id }),
+            Call::ListProducts { limit, cursor } => client::Call::ListProducts(page(limit, cursor)),
+            Call::GetProduct { id } => client::Call::GetProduct(IdArgs { id: *id }),
+            Call::ListUserOrders { user_id, status: wanted } => {
+                client::Call::ListUserOrders(UserOrdersArgs { user_id: *user_id, status: wanted.map(status) })
             }
-            Call::GetProduct { id } => self.http.get(url(&format!("/products/{id}"))),
-            Call::ListUserOrders { user_id, status } => {
-                let mut query = vec![("limit", "100".to_owned())];
-                if let Some(status) = status {
-                    query.push(("status", (*status).to_owned()));
-                }
-                self.http.get(url(&format!("/users/{user_id}/orders"))).query(&query)
+            Call::GetOrder { id } => client::Call::GetOrder(IdArgs { id: *id }),
+            Call::CreateOrder { user_id, items } => client::Call::CreateOrder(NewOrderArgs {
+                user_id: *user_id,
+                items: items
+                    .iter()
+                    .map(|(product_id, quantity)| ItemArgs { product_id: *product_id, quantity: *quantity })
+                    .collect(),
+            }),
+            Call::UpdateOrderStatus { id, status: wanted } => {
+                client::Call::UpdateOrderStatus(StatusChangeArgs { id: *id, status: status(wanted) })
             }
-            Call::GetOrder { id } => self.http.get(url(&format!("/orders/{id}"))),
-            Call::CreateOrder { user_id, items } => self.http.post(url(&format!("/users/{user_id}/orders"))).json(&json!({
-                "items": items.iter().map(|(product_id, quantity)| json!({"productId": product_id, "quantity": quantity})).collect::<Vec<_>>()
-            })),
-            Call::UpdateOrderStatus { id, status } => {
-                self.http.patch(url(&format!("/orders/{id}"))).json(&json!({"status": status}))
-            }
-            Call::DeleteOrder { id } => self.http.delete(url(&format!("/orders/{id}"))),
+            Call::DeleteOrder { id } => client::Call::DeleteOrder(IdArgs { id: *id }),
             Call::SetMaintenance { enabled, retry_after } => {
-                // REST leaves an optional field out; the document does not allow it to be null.
-                let mut body = json!({"enabled": enabled});
-                if let Some(seconds) = retry_after {
-                    body["retryAfter"] = json!(seconds);
-                }
-                self.http.put(url("/admin/maintenance")).json(&body)
+                client::Call::SetMaintenance(MaintenanceArgs { enabled: *enabled, retry_after: *retry_after })
             }
-        };
-        let request = match key.value() {
-            Some(value) => request.header("x-api-key", value),
-            None => request,
-        };
-        let response = request.send().await.expect("REST request");
-        let status = response.status();
-        let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_owned());
-        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_owned());
-        if status == reqwest::StatusCode::NO_CONTENT {
-            return Ok(Value::Null);
-        }
-        let body: Value = response.json().await.expect("REST JSON body");
-        if status.is_success() {
-            Ok(body)
-        } else {
-            assert_eq!(content_type.as_deref(), Some("application/problem+json"), "{body}");
-            assert_eq!(body["status"], status.as_u16(), "{body}");
-            if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
-                assert_eq!(retry_after.as_deref(), body["retryAfter"].as_u64().map(|s| s.to_string()).as_deref());
-            }
-            Err(body["code"].as_str().expect("problem code").to_owned())
         }
     }
+}
 
-    async fn graphql(&self, key: Key, call: &Call) -> Outcome {
-        const USER: &str = "id name email createdAt";
-        const PRODUCT: &str = "id sku name priceCents currency stock";
-        const ORDER: &str = "id user { id } items { product { id } quantity unitPriceCents } totalCents currency status createdAt updatedAt";
-        let (query, variables, field) = match call {
-            Call::ListUsers { limit, cursor } => (
-                format!("query($first: Int, $after: String) {{ users(first: $first, after: $after) {{ edges {{ node {{ {USER} }} }} pageInfo {{ endCursor hasNextPage }} }} }}"),
-                json!({"first": limit, "after": cursor}),
-                "users",
-            ),
-            Call::GetUser { id } => (format!("query($id: ID!) {{ user(id: $id) {{ {USER} }} }}"), json!({"id": id.to_string()}), "user"),
-            Call::CreateUser { name, email } => (
-                format!("mutation($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER} }} }}"),
-                json!({"input": {"name": name, "email": email}}),
-                "createUser",
-            ),
-            Call::UpdateUser { id, name, email } => (
-                format!("mutation($id: ID!, $input: UpdateUserInput!) {{ updateUser(id: $id, input: $input) {{ {USER} }} }}"),
-                json!({"id": id.to_string(), "input": {"name": name, "email": email}}),
-                "updateUser",
-            ),
-            Call::DeleteUser { id } => ("mutation($id: ID!) { deleteUser(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteUser"),
-            Call::ListProducts { limit, cursor } => (
-                format!("query($first: Int, $after: String) {{ products(first: $first, after: $after) {{ edges {{ node {{ {PRODUCT} }} }} pageInfo {{ endCursor hasNextPage }} }} }}"),
-                json!({"first": limit, "after": cursor}),
-                "products",
-            ),
-            Call::GetProduct { id } => (format!("query($id: ID!) {{ product(id: $id) {{ {PRODUCT} }} }}"), json!({"id": id.to_string()}), "product"),
-            Call::ListUserOrders { user_id, status } => (
-                format!("query($id: ID!, $status: OrderStatus) {{ user(id: $id) {{ orders(status: $status) {{ {ORDER} }} }} }}"),
-                json!({"id": user_id.to_string(), "status": status.map(str::to_uppercase)}),
-                "user",
-            ),
-            Call::GetOrder { id } => (format!("query($id: ID!) {{ order(id: $id) {{ {ORDER} }} }}"), json!({"id": id.to_string()}), "order"),
-            Call::CreateOrder { user_id, items } => (
-                format!("mutation($input: CreateOrderInput!) {{ createOrder(input: $input) {{ {ORDER} }} }}"),
-                json!({"input": {"userId": user_id.to_string(), "items": items.iter().map(|(p, q)| json!({"productId": p.to_string(), "quantity": q})).collect::<Vec<_>>()}}),
-                "createOrder",
-            ),
-            Call::UpdateOrderStatus { id, status } => (
-                format!("mutation($id: ID!, $status: OrderStatus!) {{ updateOrderStatus(id: $id, status: $status) {{ {ORDER} }} }}"),
-                json!({"id": id.to_string(), "status": status.to_uppercase()}),
-                "updateOrderStatus",
-            ),
-            Call::DeleteOrder { id } => ("mutation($id: ID!) { deleteOrder(id: $id) }".to_owned(), json!({"id": id.to_string()}), "deleteOrder"),
-            Call::SetMaintenance { enabled, retry_after } => (
-                "mutation($enabled: Boolean!, $retryAfter: Int) { setMaintenance(enabled: $enabled, retryAfter: $retryAfter) { enabled retryAfter } }".to_owned(),
-                json!({"enabled": enabled, "retryAfter": retry_after}),
-                "setMaintenance",
-            ),
+impl TestApp {
+    /// One call through the playground's own client for `protocol`, on a new connection, read
+    /// back into the common form, checking on the way that each error has its protocol's shape.
+    pub async fn call(&self, protocol: Protocol, key: Key, call: &Call) -> Outcome {
+        let target = client::requests::Target { addr: self.addr, authority: self.addr.to_string() };
+        let credential = key.value().map_or(client::Credential::None, |k| client::Credential::ApiKey(k.to_owned()));
+        let client_protocol = match protocol {
+            Protocol::Rest => client::Protocol::Rest,
+            Protocol::GraphQl => client::Protocol::Graphql,
+            Protocol::Grpc => client::Protocol::Grpc,
+            Protocol::WebSocket => client::Protocol::Websocket,
+            Protocol::Soap => client::Protocol::Soap,
         };
-        let mut request =
-            self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
-        if let Some(value) = key.value() {
-            request = request.header("x-api-key", value);
-        }
-        let body: Value = request.send().await.expect("GraphQL request").json().await.expect("GraphQL JSON");
-        if let Some(error) = body["errors"].get(0) {
-            assert!(error["extensions"]["code"].is_string(), "{body}");
-            if error["extensions"]["code"] == "SERVICE_UNAVAILABLE" {
-                assert!(error["extensions"]["retryAfter"].as_u64().is_some_and(|s| s > 0), "{body}");
-            }
-            return Err(error["extensions"]["canonicalCode"].as_str().expect("canonicalCode").to_owned());
-        }
-        let data = body["data"][field].clone();
-        Ok(match call {
-            Call::ListUsers { .. } => json!({
-                "items": data["edges"].as_array().expect("edges").iter().map(|edge| graphql_user(&edge["node"])).collect::<Vec<_>>(),
-                "nextCursor": if data["pageInfo"]["hasNextPage"] == json!(true) { data["pageInfo"]["endCursor"].clone() } else { Value::Null },
-            }),
-            Call::DeleteUser { .. } | Call::DeleteOrder { .. } => {
-                assert_eq!(data, json!(true));
-                Value::Null
-            }
-            Call::ListProducts { .. } => json!({
-                "items": data["edges"].as_array().expect("edges").iter().map(|edge| graphql_product(&edge["node"])).collect::<Vec<_>>(),
-                "nextCursor": if data["pageInfo"]["hasNextPage"] == json!(true) { data["pageInfo"]["endCursor"].clone() } else { Value::Null },
-            }),
-            Call::GetProduct { .. } => graphql_product(&data),
-            Call::ListUserOrders { .. } => json!({
-                "items": data["orders"].as_array().expect("orders").iter().map(graphql_order).collect::<Vec<_>>(),
-                "nextCursor": Value::Null,
-            }),
-            Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => graphql_order(&data),
-            Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => graphql_user(&data),
-            Call::SetMaintenance { .. } => data,
-        })
-    }
-
-    async fn grpc(&self, key: Key, call: &Call) -> Outcome {
-        let channel =
-            tonic::transport::Endpoint::from_shared(self.base.clone()).expect("url").connect().await.expect("h2c");
-        let mut client = UserServiceClient::new(channel.clone());
-        let mut products = ProductServiceClient::new(channel.clone());
-        let mut orders = OrderServiceClient::new(channel.clone());
-        let mut admin = AdminServiceClient::new(channel);
-        fn request<T>(key: Key, message: T) -> tonic::Request<T> {
-            let mut request = tonic::Request::new(message);
-            if let Some(value) = key.value() {
-                request.metadata_mut().insert("x-api-key", value.parse().expect("ascii"));
-            }
-            request
-        }
-        let result = match call {
-            Call::ListUsers { limit, cursor } => client
-                .list_users(request(
-                    key,
-                    pb::ListUsersRequest {
-                        page_size: limit.map_or(0, |l| l as i32),
-                        page_token: cursor.clone().unwrap_or_default(),
-                    },
-                ))
-                .await
-                .map(|r| {
-                    let r = r.into_inner();
-                    page(r.users.iter().map(grpc_user).collect(), &r.next_page_token)
-                }),
-            Call::GetUser { id } => client
-                .get_user(request(key, pb::GetUserRequest { id: *id }))
-                .await
-                .map(|r| grpc_user(r.get_ref().user.as_ref().expect("user"))),
-            Call::CreateUser { name, email } => client
-                .create_user(request(key, pb::CreateUserRequest { name: name.clone(), email: email.clone() }))
-                .await
-                .map(|r| grpc_user(r.get_ref().user.as_ref().expect("user"))),
-            Call::UpdateUser { id, name, email } => {
-                let mut paths = vec![];
-                if name.is_some() {
-                    paths.push("name".to_owned());
-                }
-                if email.is_some() {
-                    paths.push("email".to_owned());
-                }
-                let user = pb::User {
-                    id: *id,
-                    name: name.clone().unwrap_or_default(),
-                    email: email.clone().unwrap_or_default(),
-                    created_at: None,
-                };
-                client
-                    .update_user(request(
-                        key,
-                        pb::UpdateUserRequest { user: Some(user), update_mask: Some(prost_types::FieldMask { paths }) },
-                    ))
-                    .await
-                    .map(|r| grpc_user(r.get_ref().user.as_ref().expect("user")))
-            }
-            Call::DeleteUser { id } => {
-                client.delete_user(request(key, pb::DeleteUserRequest { id: *id })).await.map(|_| Value::Null)
-            }
-            Call::ListProducts { limit, cursor } => products
-                .list_products(request(
-                    key,
-                    pb::ListProductsRequest {
-                        page_size: limit.map_or(0, |l| l as i32),
-                        page_token: cursor.clone().unwrap_or_default(),
-                    },
-                ))
-                .await
-                .map(|r| {
-                    let r = r.into_inner();
-                    page(r.products.iter().map(grpc_product).collect(), &r.next_page_token)
-                }),
-            Call::GetProduct { id } => products
-                .get_product(request(key, pb::GetProductRequest { id: *id }))
-                .await
-                .map(|r| grpc_product(r.get_ref().product.as_ref().expect("product"))),
-            Call::ListUserOrders { user_id, status } => orders
-                .list_user_orders(request(
-                    key,
-                    pb::ListUserOrdersRequest {
-                        user_id: *user_id,
-                        status: status.map_or(0, proto_status),
-                        page_size: 100,
-                        page_token: String::new(),
-                    },
-                ))
-                .await
-                .map(|r| {
-                    let r = r.into_inner();
-                    page(r.orders.iter().map(grpc_order).collect(), &r.next_page_token)
-                }),
-            Call::GetOrder { id } => orders
-                .get_order(request(key, pb::GetOrderRequest { id: *id }))
-                .await
-                .map(|r| grpc_order(r.get_ref().order.as_ref().expect("order"))),
-            Call::CreateOrder { user_id, items } => orders
-                .create_order(request(
-                    key,
-                    pb::CreateOrderRequest {
-                        user_id: *user_id,
-                        items: items
-                            .iter()
-                            .map(|(product_id, quantity)| pb::NewOrderItem {
-                                product_id: *product_id,
-                                quantity: *quantity,
-                            })
-                            .collect(),
-                    },
-                ))
-                .await
-                .map(|r| grpc_order(r.get_ref().order.as_ref().expect("order"))),
-            Call::UpdateOrderStatus { id, status } => orders
-                .update_order_status(request(
-                    key,
-                    pb::UpdateOrderStatusRequest { id: *id, status: proto_status(status) },
-                ))
-                .await
-                .map(|r| grpc_order(r.get_ref().order.as_ref().expect("order"))),
-            Call::DeleteOrder { id } => {
-                orders.delete_order(request(key, pb::DeleteOrderRequest { id: *id })).await.map(|_| Value::Null)
-            }
-            Call::SetMaintenance { enabled, retry_after } => admin
-                .set_maintenance(request(
-                    key,
-                    pb::SetMaintenanceRequest { enabled: *enabled, retry_after_seconds: *retry_after },
-                ))
-                .await
-                .map(|r| json!({"enabled": r.get_ref().enabled, "retryAfter": r.get_ref().retry_after_seconds})),
-        };
-        result.map_err(|status| {
-            let info = status.get_details_error_info().unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
-            assert_eq!(info.domain, "api-playground");
-            if status.code() == tonic::Code::Unavailable {
-                assert!(status.get_details_retry_info().is_some_and(|r| r.retry_delay.is_some()), "{status:?}");
-            }
-            info.reason
-        })
-    }
-
-    async fn websocket(&self, key: Key, call: &Call) -> Outcome {
-        let (method, params) = match call {
-            Call::ListUsers { limit, cursor } => ("users.list", json!({"limit": limit, "cursor": cursor})),
-            Call::GetUser { id } => ("users.get", json!({"id": id})),
-            Call::CreateUser { name, email } => ("users.create", json!({"name": name, "email": email})),
-            Call::UpdateUser { id, name, email } => {
-                let mut params = json!({"id": id});
-                if let Some(name) = name {
-                    params["name"] = json!(name);
-                }
-                if let Some(email) = email {
-                    params["email"] = json!(email);
-                }
-                ("users.update", params)
-            }
-            Call::DeleteUser { id } => ("users.delete", json!({"id": id})),
-            Call::ListProducts { limit, cursor } => ("products.list", json!({"limit": limit, "cursor": cursor})),
-            Call::GetProduct { id } => ("products.get", json!({"id": id})),
-            Call::ListUserOrders { user_id, status } => {
-                ("orders.listByUser", json!({"userId": user_id, "status": status, "limit": 100}))
-            }
-            Call::GetOrder { id } => ("orders.get", json!({"id": id})),
-            Call::CreateOrder { user_id, items } => (
-                "orders.create",
-                json!({"userId": user_id, "items": items.iter().map(|(p, q)| json!({"productId": p, "quantity": q})).collect::<Vec<_>>()}),
-            ),
-            Call::UpdateOrderStatus { id, status } => ("orders.updateStatus", json!({"id": id, "status": status})),
-            Call::DeleteOrder { id } => ("orders.delete", json!({"id": id})),
-            Call::SetMaintenance { enabled, retry_after } => {
-                ("admin.setMaintenance", json!({"enabled": enabled, "retryAfter": retry_after}))
-            }
-        };
-        let mut socket = self.ws_connect(key).await;
-        let request = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params});
-        socket.send(Message::text(request.to_string())).await.expect("send");
-        let reply = match socket.next().await {
-            Some(Ok(Message::Text(text))) => serde_json::from_str::<Value>(&text).expect("JSON-RPC reply"),
-            Some(Ok(Message::Close(Some(frame)))) if frame.code == 1008u16.into() => {
-                return Err("UNAUTHENTICATED".into())
-            }
-            // Maintenance refuses the whole connection: 1013, try again later.
-            Some(Ok(Message::Close(Some(frame)))) if frame.code == 1013u16.into() => {
-                assert!(frame.reason.contains("retry after"), "{frame:?}");
-                return Err("UNAVAILABLE".into());
-            }
-            other => panic!("unexpected WebSocket answer {other:?}"),
-        };
-        assert_eq!(reply["jsonrpc"], "2.0");
-        assert_eq!(reply["id"], 7);
-        match reply.get("error") {
-            Some(error) => {
-                assert!(error["code"].is_i64(), "{reply}");
-                Err(error["data"]["code"].as_str().expect("error.data.code").to_owned())
-            }
-            None => Ok(reply["result"].clone()),
+        let prepared = Prepared::new(client_protocol, &target, &call.to_client(), &credential).expect("a request");
+        let exchange = prepared.send(self.addr, false).await.expect("an answer");
+        match (protocol, exchange.answer) {
+            (Protocol::WebSocket, Answer::WebSocket { reply, close }) => websocket(reply, close),
+            (Protocol::Rest, Answer::Http { status, headers, body, .. }) => rest(status, &headers, &body),
+            (Protocol::GraphQl, Answer::Http { body, .. }) => graphql(call, &body),
+            (Protocol::Grpc, Answer::Http { headers, body, trailers, .. }) => grpc(call, headers, trailers, &body),
+            (Protocol::Soap, Answer::Http { status, body, .. }) => soap(call, status, &body),
+            (protocol, answer) => panic!("{protocol:?} answered {answer:?}"),
         }
     }
 
@@ -563,141 +242,190 @@ impl TestApp {
         }
         tokio_tungstenite::connect_async(request).await.expect("ws connect").0
     }
+}
 
-    async fn soap(&self, key: Key, call: &Call) -> Outcome {
-        let element = |name: &str, value: &str| format!("<{name}>{value}</{name}>");
-        let (operation, content) = match call {
-            Call::ListUsers { limit, cursor } => (
-                "ListUsers",
-                format!(
-                    "{}{}",
-                    limit.map(|l| element("Limit", &l.to_string())).unwrap_or_default(),
-                    cursor.as_deref().map(|c| element("Cursor", c)).unwrap_or_default()
-                ),
-            ),
-            Call::GetUser { id } => ("GetUser", element("Id", &id.to_string())),
-            Call::CreateUser { name, email } => {
-                ("CreateUser", format!("{}{}", element("Name", name), element("Email", email)))
-            }
-            Call::UpdateUser { id, name, email } => (
-                "UpdateUser",
-                format!(
-                    "{}{}{}",
-                    element("Id", &id.to_string()),
-                    name.as_deref().map(|n| element("Name", n)).unwrap_or_default(),
-                    email.as_deref().map(|e| element("Email", e)).unwrap_or_default()
-                ),
-            ),
-            Call::DeleteUser { id } => ("DeleteUser", element("Id", &id.to_string())),
-            Call::ListProducts { limit, cursor } => (
-                "ListProducts",
-                format!(
-                    "{}{}",
-                    limit.map(|l| element("Limit", &l.to_string())).unwrap_or_default(),
-                    cursor.as_deref().map(|c| element("Cursor", c)).unwrap_or_default()
-                ),
-            ),
-            Call::GetProduct { id } => ("GetProduct", element("Id", &id.to_string())),
-            Call::ListUserOrders { user_id, status } => (
-                "ListUserOrders",
-                format!(
-                    "{}{}{}",
-                    element("UserId", &user_id.to_string()),
-                    status.map(|s| element("Status", s)).unwrap_or_default(),
-                    element("Limit", "100")
-                ),
-            ),
-            Call::GetOrder { id } => ("GetOrder", element("Id", &id.to_string())),
-            Call::CreateOrder { user_id, items } => (
-                "CreateOrder",
-                format!(
-                    "{}{}",
-                    element("UserId", &user_id.to_string()),
-                    element(
-                        "Items",
-                        &items
-                            .iter()
-                            .map(|(p, q)| element(
-                                "Item",
-                                &format!(
-                                    "{}{}",
-                                    element("ProductId", &p.to_string()),
-                                    element("Quantity", &q.to_string())
-                                )
-                            ))
-                            .collect::<String>()
-                    )
-                ),
-            ),
-            Call::UpdateOrderStatus { id, status } => {
-                ("UpdateOrderStatus", format!("{}{}", element("Id", &id.to_string()), element("Status", status)))
-            }
-            Call::DeleteOrder { id } => ("DeleteOrder", element("Id", &id.to_string())),
-            Call::SetMaintenance { enabled, retry_after } => (
-                "SetMaintenance",
-                format!(
-                    "{}{}",
-                    element("Enabled", &enabled.to_string()),
-                    retry_after.map(|r| element("RetryAfter", &r.to_string())).unwrap_or_default()
-                ),
-            ),
-        };
-        let envelope = format!(
-            r#"<?xml version="1.0"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><p:{operation} xmlns:p="urn:api-playground:v1">{}</p:{operation}></env:Body></env:Envelope>"#,
-            content.replace('<', "<p:").replace("<p:/", "</p:")
-        );
-        let mut request = self
-            .http
-            .post(format!("{}/soap", self.base))
-            .header("content-type", "text/xml; charset=utf-8")
-            .header("soapaction", format!("\"urn:api-playground:v1/{operation}\""))
-            .body(envelope);
-        if let Some(value) = key.value() {
-            request = request.header("x-api-key", value);
-        }
-        let response = request.send().await.expect("SOAP request");
-        let status = response.status();
-        let tree = xml_to_json(&response.text().await.expect("SOAP body"));
-        let body = &tree["Envelope"]["Body"];
-        if let Some(fault) = body.get("Fault") {
-            assert_eq!(status, reqwest::StatusCode::INTERNAL_SERVER_ERROR, "SOAP 1.1 faults are HTTP 500");
-            assert!(fault["faultcode"].is_string() && fault["faultstring"].is_string(), "{fault}");
-            let code = fault["detail"]["Error"]["Code"].as_str().expect("detail/Error/Code").to_owned();
-            if code == "UNAVAILABLE" {
-                assert!(fault["detail"]["Error"]["RetryAfter"].is_string(), "{fault}");
-            }
-            return Err(code);
-        }
-        let answer = &body[&format!("{operation}Response")];
-        Ok(match call {
-            Call::ListUsers { .. } => {
-                let users = match &answer["Users"]["User"] {
-                    Value::Array(users) => users.iter().map(soap_user).collect(),
-                    Value::Null => vec![],
-                    one => vec![soap_user(one)],
-                };
-                json!({"items": users, "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null)})
-            }
-            Call::DeleteUser { .. } | Call::DeleteOrder { .. } => Value::Null,
-            Call::ListProducts { .. } => json!({
-                "items": soap_list(&answer["Products"]["Product"]).iter().map(soap_product).collect::<Vec<_>>(),
-                "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
-            }),
-            Call::GetProduct { .. } => soap_product(&answer["Product"]),
-            Call::ListUserOrders { .. } => json!({
-                "items": soap_list(&answer["Orders"]["Order"]).iter().map(soap_order).collect::<Vec<_>>(),
-                "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
-            }),
-            Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => {
-                soap_order(&answer["Order"])
-            }
-            Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => soap_user(&answer["User"]),
-            Call::SetMaintenance { .. } => json!({
-                "enabled": answer["Enabled"] == "true",
-                "retryAfter": number(&answer["RetryAfter"]),
-            }),
-        })
+fn rest(status: http::StatusCode, headers: &http::HeaderMap, body: &[u8]) -> Outcome {
+    let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("").to_owned());
+    if status == http::StatusCode::NO_CONTENT {
+        return Ok(Value::Null);
     }
+    let body: Value = serde_json::from_slice(body).expect("REST JSON body");
+    if status.is_success() {
+        return Ok(body);
+    }
+    assert_eq!(header("content-type").as_deref(), Some("application/problem+json"), "{body}");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    if status == http::StatusCode::SERVICE_UNAVAILABLE {
+        assert_eq!(header("retry-after").as_deref(), body["retryAfter"].as_u64().map(|s| s.to_string()).as_deref());
+    }
+    Err(body["code"].as_str().expect("problem code").to_owned())
+}
+
+fn graphql(call: &Call, body: &[u8]) -> Outcome {
+    let body: Value = serde_json::from_slice(body).expect("GraphQL JSON");
+    if let Some(error) = body["errors"].get(0) {
+        assert!(error["extensions"]["code"].is_string(), "{body}");
+        if error["extensions"]["code"] == "SERVICE_UNAVAILABLE" {
+            assert!(error["extensions"]["retryAfter"].as_u64().is_some_and(|s| s > 0), "{body}");
+        }
+        return Err(error["extensions"]["canonicalCode"].as_str().expect("canonicalCode").to_owned());
+    }
+    let field = match call {
+        Call::ListUsers { .. } => "users",
+        Call::GetUser { .. } | Call::ListUserOrders { .. } => "user",
+        Call::CreateUser { .. } => "createUser",
+        Call::UpdateUser { .. } => "updateUser",
+        Call::DeleteUser { .. } => "deleteUser",
+        Call::ListProducts { .. } => "products",
+        Call::GetProduct { .. } => "product",
+        Call::GetOrder { .. } => "order",
+        Call::CreateOrder { .. } => "createOrder",
+        Call::UpdateOrderStatus { .. } => "updateOrderStatus",
+        Call::DeleteOrder { .. } => "deleteOrder",
+        Call::SetMaintenance { .. } => "setMaintenance",
+    };
+    Ok(graphql_data(call, &body["data"][field]))
+}
+
+fn graphql_data(call: &Call, data: &Value) -> Value {
+    let data = data.clone();
+    match call {
+        Call::ListUsers { .. } => json!({
+            "items": data["edges"].as_array().expect("edges").iter().map(|edge| graphql_user(&edge["node"])).collect::<Vec<_>>(),
+            "nextCursor": if data["pageInfo"]["hasNextPage"] == json!(true) { data["pageInfo"]["endCursor"].clone() } else { Value::Null },
+        }),
+        Call::DeleteUser { .. } | Call::DeleteOrder { .. } => {
+            assert_eq!(data, json!(true));
+            Value::Null
+        }
+        Call::ListProducts { .. } => json!({
+            "items": data["edges"].as_array().expect("edges").iter().map(|edge| graphql_product(&edge["node"])).collect::<Vec<_>>(),
+            "nextCursor": if data["pageInfo"]["hasNextPage"] == json!(true) { data["pageInfo"]["endCursor"].clone() } else { Value::Null },
+        }),
+        Call::GetProduct { .. } => graphql_product(&data),
+        Call::ListUserOrders { .. } => json!({
+            "items": data["orders"].as_array().expect("orders").iter().map(graphql_order).collect::<Vec<_>>(),
+            "nextCursor": Value::Null,
+        }),
+        Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => graphql_order(&data),
+        Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => graphql_user(&data),
+        Call::SetMaintenance { .. } => data,
+    }
+}
+
+fn grpc(call: &Call, mut headers: http::HeaderMap, trailers: Option<http::HeaderMap>, body: &[u8]) -> Outcome {
+    // A trailers-only answer carries its status in the headers.
+    headers.extend(trailers.unwrap_or_default());
+    let code = headers.get("grpc-status").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i32>().ok());
+    if code != Some(0) {
+        let status = tonic::Status::from_header_map(&headers).unwrap_or_else(|| panic!("a gRPC status in {headers:?}"));
+        let info = status.get_details_error_info().unwrap_or_else(|| panic!("ErrorInfo in {status:?}"));
+        assert_eq!(info.domain, "api-playground");
+        if status.code() == tonic::Code::Unavailable {
+            assert!(status.get_details_retry_info().is_some_and(|r| r.retry_delay.is_some()), "{status:?}");
+        }
+        return Err(info.reason);
+    }
+    assert!(body.len() >= 5 && body[0] == 0, "one uncompressed length-prefixed message");
+    let message = &body[5..];
+    fn decoded<M: prost::Message + Default>(message: &[u8]) -> M {
+        M::decode(message).expect("the method's protobuf answer")
+    }
+    Ok(match call {
+        Call::ListUsers { .. } => {
+            let r: pb::ListUsersResponse = decoded(message);
+            page(r.users.iter().map(grpc_user).collect(), &r.next_page_token)
+        }
+        Call::GetUser { .. } => grpc_user(decoded::<pb::GetUserResponse>(message).user.as_ref().expect("user")),
+        Call::CreateUser { .. } => grpc_user(decoded::<pb::CreateUserResponse>(message).user.as_ref().expect("user")),
+        Call::UpdateUser { .. } => grpc_user(decoded::<pb::UpdateUserResponse>(message).user.as_ref().expect("user")),
+        Call::DeleteUser { .. } | Call::DeleteOrder { .. } => Value::Null,
+        Call::ListProducts { .. } => {
+            let r: pb::ListProductsResponse = decoded(message);
+            page(r.products.iter().map(grpc_product).collect(), &r.next_page_token)
+        }
+        Call::GetProduct { .. } => {
+            grpc_product(decoded::<pb::GetProductResponse>(message).product.as_ref().expect("product"))
+        }
+        Call::ListUserOrders { .. } => {
+            let r: pb::ListUserOrdersResponse = decoded(message);
+            page(r.orders.iter().map(grpc_order).collect(), &r.next_page_token)
+        }
+        Call::GetOrder { .. } => grpc_order(decoded::<pb::GetOrderResponse>(message).order.as_ref().expect("order")),
+        Call::CreateOrder { .. } => {
+            grpc_order(decoded::<pb::CreateOrderResponse>(message).order.as_ref().expect("order"))
+        }
+        Call::UpdateOrderStatus { .. } => {
+            grpc_order(decoded::<pb::UpdateOrderStatusResponse>(message).order.as_ref().expect("order"))
+        }
+        Call::SetMaintenance { .. } => {
+            let r: pb::SetMaintenanceResponse = decoded(message);
+            json!({"enabled": r.enabled, "retryAfter": r.retry_after_seconds})
+        }
+    })
+}
+
+fn websocket(reply: Option<String>, close: Option<(u16, String)>) -> Outcome {
+    match close {
+        Some((1008, _)) => return Err("UNAUTHENTICATED".into()),
+        // Maintenance refuses the whole connection: 1013, try again later.
+        Some((1013, reason)) => {
+            assert!(reason.contains("retry after"), "{reason}");
+            return Err("UNAVAILABLE".into());
+        }
+        Some(other) => panic!("unexpected WebSocket close {other:?}"),
+        None => {}
+    }
+    let reply: Value = serde_json::from_str(&reply.expect("a reply")).expect("JSON-RPC reply");
+    assert_eq!(reply["jsonrpc"], "2.0");
+    assert_eq!(reply["id"], 1);
+    match reply.get("error") {
+        Some(error) => {
+            assert!(error["code"].is_i64(), "{reply}");
+            Err(error["data"]["code"].as_str().expect("error.data.code").to_owned())
+        }
+        None => Ok(reply["result"].clone()),
+    }
+}
+
+fn soap(call: &Call, status: http::StatusCode, body: &[u8]) -> Outcome {
+    let tree = xml_to_json(std::str::from_utf8(body).expect("UTF-8 envelope"));
+    let body = &tree["Envelope"]["Body"];
+    if let Some(fault) = body.get("Fault") {
+        assert_eq!(status, http::StatusCode::INTERNAL_SERVER_ERROR, "SOAP 1.1 faults are HTTP 500");
+        assert!(fault["faultcode"].is_string() && fault["faultstring"].is_string(), "{fault}");
+        let code = fault["detail"]["Error"]["Code"].as_str().expect("detail/Error/Code").to_owned();
+        if code == "UNAVAILABLE" {
+            assert!(fault["detail"]["Error"]["RetryAfter"].is_string(), "{fault}");
+        }
+        return Err(code);
+    }
+    let operation = call.to_client().pascal();
+    let answer = &body[&format!("{operation}Response")];
+    Ok(match call {
+        Call::ListUsers { .. } => json!({
+            "items": soap_list(&answer["Users"]["User"]).iter().map(soap_user).collect::<Vec<_>>(),
+            "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
+        }),
+        Call::DeleteUser { .. } | Call::DeleteOrder { .. } => Value::Null,
+        Call::ListProducts { .. } => json!({
+            "items": soap_list(&answer["Products"]["Product"]).iter().map(soap_product).collect::<Vec<_>>(),
+            "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
+        }),
+        Call::GetProduct { .. } => soap_product(&answer["Product"]),
+        Call::ListUserOrders { .. } => json!({
+            "items": soap_list(&answer["Orders"]["Order"]).iter().map(soap_order).collect::<Vec<_>>(),
+            "nextCursor": answer.get("NextCursor").cloned().unwrap_or(Value::Null),
+        }),
+        Call::GetOrder { .. } | Call::CreateOrder { .. } | Call::UpdateOrderStatus { .. } => {
+            soap_order(&answer["Order"])
+        }
+        Call::GetUser { .. } | Call::CreateUser { .. } | Call::UpdateUser { .. } => soap_user(&answer["User"]),
+        Call::SetMaintenance { .. } => json!({
+            "enabled": answer["Enabled"] == "true",
+            "retryAfter": number(&answer["RetryAfter"]),
+        }),
+    })
 }
 
 /// A list page in the common form; an empty token means the last page.
@@ -742,10 +470,6 @@ fn rfc3339(at: &Option<prost_types::Timestamp>) -> String {
     let at = at.as_ref().expect("a timestamp");
     let at = time::OffsetDateTime::from_unix_timestamp(at.seconds).expect("timestamp");
     at.format(&time::format_description::well_known::Rfc3339).expect("rfc3339")
-}
-
-fn proto_status(status: &str) -> i32 {
-    pb::OrderStatus::from_str_name(&format!("ORDER_STATUS_{}", status.to_uppercase())).expect("a status") as i32
 }
 
 fn grpc_product(product: &pb::Product) -> Value {
