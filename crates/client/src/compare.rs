@@ -208,17 +208,16 @@ fn steps(protocol: Protocol, tape: &Tape) -> Vec<Step> {
     tape.chunks
         .iter()
         .map(|chunk| {
-            let summary = match protocol {
-                Protocol::Grpc => format!("{} bytes of HTTP/2 frames", chunk.bytes.len()),
-                _ => {
-                    let text = String::from_utf8_lossy(&chunk.bytes);
-                    let line = text.lines().next().unwrap_or_default();
-                    if line.chars().all(|c| !c.is_control()) && !line.is_empty() {
-                        line.chars().take(80).collect()
-                    } else {
-                        format!("{} bytes of frames", chunk.bytes.len())
-                    }
-                }
+            let text = std::str::from_utf8(&chunk.bytes).ok().filter(|text| {
+                // WebSocket frames after the upgrade are binary, even when they happen to be UTF-8.
+                protocol != Protocol::Websocket || text.starts_with("GET ") || text.starts_with("HTTP/")
+            });
+            let line = text.and_then(|text| text.lines().next()).filter(|line| !line.is_empty());
+            let summary = match (protocol, line) {
+                (Protocol::Grpc, _) => format!("{} bytes of HTTP/2 frames", chunk.bytes.len()),
+                (Protocol::Websocket, None) => format!("{} bytes of WebSocket frames", chunk.bytes.len()),
+                (_, Some(line)) => line.chars().take(80).collect(),
+                (_, None) => format!("{} bytes", chunk.bytes.len()),
             };
             Step { at_ms: ms(chunk.at), direction: chunk.direction, bytes: chunk.bytes.len() as u64, summary }
         })
