@@ -27,7 +27,8 @@ pub async fn build(
     if let Some(seed) = settings.seed {
         playground_domain::seed::seed(&playground, seed);
     }
-    let gate = Arc::new(Gate::new(settings, playground, shutdown));
+    let tokens = crate::tokens::Tokens::new(base_url, settings.access_token_ttl, settings.signing_key_lifetime)?;
+    let gate = Arc::new(Gate::new(settings, playground, shutdown, Arc::new(tokens)));
     let limits = &settings.limits;
     let comparisons = rest::Comparisons {
         target: match settings.tls {

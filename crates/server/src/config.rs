@@ -95,6 +95,7 @@ struct FileConfig {
 struct AuthFile {
     access_token_ttl: Option<String>,
     refresh_token_ttl: Option<String>,
+    signing_key_lifetime: Option<String>,
     api_keys: Option<Vec<ApiKeyFile>>,
     users: Option<Vec<UserFile>>,
     clients: Option<Vec<ClientFile>>,
@@ -216,6 +217,8 @@ pub struct Settings {
     pub clients: Vec<OAuthClient>,
     pub access_token_ttl: std::time::Duration,
     pub refresh_token_ttl: std::time::Duration,
+    /// How long one key signs tokens before a new one takes over (the old one still verifies).
+    pub signing_key_lifetime: std::time::Duration,
     pub default_tier: RateTier,
     pub tiers: BTreeMap<String, RateTier>,
     pub event_history: usize,
@@ -306,6 +309,7 @@ impl Settings {
             ],
             access_token_ttl: std::time::Duration::from_secs(15 * 60),
             refresh_token_ttl: std::time::Duration::from_secs(24 * 3600),
+            signing_key_lifetime: std::time::Duration::from_secs(24 * 3600),
             default_tier: RateTier { burst: 100, per_second: 20 },
             tiers: BTreeMap::new(),
             event_history: playground_domain::events::DEFAULT_HISTORY,
@@ -329,6 +333,9 @@ impl Settings {
         }
         if let Some(ttl) = auth.refresh_token_ttl {
             self.refresh_token_ttl = parse_duration(&ttl).context("[auth] refresh_token_ttl")?;
+        }
+        if let Some(lifetime) = auth.signing_key_lifetime {
+            self.signing_key_lifetime = parse_duration(&lifetime).context("[auth] signing_key_lifetime")?;
         }
         if let Some(keys) = auth.api_keys {
             self.api_keys = keys

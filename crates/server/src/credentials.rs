@@ -5,10 +5,11 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use playground_domain::{Caller, DomainError, Identity};
+use playground_domain::{Caller, DomainError, Identity, Scopes};
 use subtle::ConstantTimeEq;
 
 use crate::config::{ApiKey, Settings};
+use crate::tokens::Tokens;
 
 /// The credential one call carries, wherever its transport put it.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +31,11 @@ impl Credentials {
         const X_API_KEY: http::HeaderName = http::HeaderName::from_static("x-api-key");
         let header = |name: &http::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let api_key = header(&X_API_KEY).map(str::to_owned).or_else(|| query.and_then(|q| query_param(q, "api_key")));
-        let bearer = header(&http::header::AUTHORIZATION).and_then(bearer_token);
+        // A token may ride in the query too (RFC 6750 §2.3): browsers' EventSource and WebSocket
+        // cannot set headers.
+        let bearer = header(&http::header::AUTHORIZATION)
+            .and_then(bearer_token)
+            .or_else(|| query.and_then(|q| query_param(q, "access_token")));
         Credentials { api_key, bearer, password: None, peer }
     }
 
@@ -112,6 +117,7 @@ pub struct Session {
 /// call costs a comparison and a reference count, not allocations.
 pub struct Verifier {
     api_keys: Vec<(String, Arc<Session>)>,
+    pub tokens: Arc<Tokens>,
     accounts: Vec<(crate::config::Account, Arc<Session>)>,
     /// Digest nonces seen within the window, with when they were seen.
     nonces: parking_lot::Mutex<std::collections::HashMap<Vec<u8>, time::OffsetDateTime>>,
@@ -119,7 +125,7 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    pub fn new(settings: &Settings) -> Verifier {
+    pub fn new(settings: &Settings, tokens: Arc<Tokens>) -> Verifier {
         let session = |key: &ApiKey| Session {
             caller: Caller { identity: Identity::ApiKey { name: key.key.clone() }, scopes: key.scopes },
             rate_key: format!("key:{}", key.key),
@@ -141,7 +147,36 @@ impl Verifier {
                 (account.clone(), Arc::new(session))
             })
             .collect();
-        Verifier { api_keys, accounts, nonces: Default::default(), open_access: settings.no_auth }
+        Verifier { api_keys, tokens, accounts, nonces: Default::default(), open_access: settings.no_auth }
+    }
+
+    /// A JWT this server signed: the user (or client) it names, with the scopes it carries.
+    fn verify_token(&self, token: &str) -> Result<Arc<Session>, DomainError> {
+        let claims = self.tokens.verify(token)?;
+        let scopes = Scopes::parse(claims.scope.split_whitespace())
+            .map_err(|unknown| DomainError::unauthenticated(format!("the token names an unknown scope: {unknown}")))?;
+        let identity = match (claims.sub.parse::<u64>(), claims.preferred_username) {
+            (Ok(user_id), Some(username)) => Identity::User { user_id, username },
+            _ => Identity::ApiKey { name: format!("client {}", claims.sub) },
+        };
+        Ok(Arc::new(Session {
+            caller: Caller { identity, scopes },
+            rate_key: format!("sub:{}", claims.sub),
+            tier: crate::config::DEFAULT_TIER.into(),
+        }))
+    }
+
+    /// `POST /auth/login`: the password checked as a WS-Security PasswordText is, then a token.
+    pub fn login(&self, username: &str, password: &str) -> Result<(String, u64), DomainError> {
+        let credential =
+            PasswordCredential { username: username.to_owned(), proof: PasswordProof::Text(password.to_owned()) };
+        self.verify_password(&credential)?;
+        let (account, _) = self
+            .accounts
+            .iter()
+            .find(|(account, _)| account.username == username)
+            .ok_or_else(|| DomainError::unauthenticated("the username or password is not valid"))?;
+        self.tokens.issue(account)
     }
 
     /// A username/password pair: the password itself, or a fresh digest of it.
@@ -209,8 +244,8 @@ impl Verifier {
                 None => Err(DomainError::unauthenticated("the API key is not valid")),
             };
         }
-        if credentials.bearer.is_some() {
-            return Err(DomainError::unauthenticated("the bearer token is not valid"));
+        if let Some(token) = &credentials.bearer {
+            return self.verify_token(token);
         }
         if let Some(password) = &credentials.password {
             return self.verify_password(password);

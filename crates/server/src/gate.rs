@@ -18,6 +18,7 @@ use crate::config::{RateTier, Settings};
 use crate::credentials::{Credentials, Session, Verifier};
 use crate::metrics::Metrics;
 use crate::rate_fields::{self, BudgetLeft};
+use crate::tokens::Tokens;
 
 type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
@@ -98,10 +99,10 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(settings: &Settings, playground: Arc<Playground>, shutdown: Shutdown) -> Gate {
+    pub fn new(settings: &Settings, playground: Arc<Playground>, shutdown: Shutdown, tokens: Arc<Tokens>) -> Gate {
         Gate {
             playground,
-            verifier: Verifier::new(settings),
+            verifier: Verifier::new(settings, tokens),
             rate_limits: RateLimits::new(settings),
             shutdown,
             metrics: Metrics::default(),
@@ -155,6 +156,16 @@ impl Gate {
     /// Verifies a credential once, for transports that keep a session (a WebSocket connection).
     pub fn session(&self, credentials: &Credentials) -> Result<Arc<Session>, DomainError> {
         self.verifier.verify(credentials)
+    }
+
+    /// A username and password traded for an access token and its lifetime in seconds.
+    pub fn login(&self, username: &str, password: &str) -> Result<(String, u64), DomainError> {
+        self.verifier.login(username, password)
+    }
+
+    /// The public keys that verify access tokens, as a JWK Set.
+    pub fn jwks(&self) -> crate::tokens::JwkSet {
+        self.verifier.tokens.jwks()
     }
 
     /// Runs one operation for a request carrying `credentials`.

@@ -11,6 +11,7 @@
 //! - `rate_fields`: the `RateLimit` fields on every HTTP answer that spent a call
 //! - `serve`: the accept loop: hyper on each connection, and the connection-level bounds
 //! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
+//! - [`tokens`]: JWT access tokens: issued at `/auth/login`, verified for every protocol, JWKS
 //! - `web`: the side-by-side page at `/`, its assets compiled into the binary
 //! - `compare`: the page's compare endpoint, the five calls made by `playground-client`
 
@@ -29,6 +30,7 @@ mod rest;
 mod serve;
 mod soap;
 mod tls;
+pub mod tokens;
 mod web;
 mod ws;
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod allow;
+mod auth;
 mod caching;
 mod error;
 mod events;
@@ -44,6 +45,8 @@ enum Tag {
     Admin,
     /// One operation on all five protocols, side by side: what the page at `/` shows
     Playground,
+    /// JWT access tokens and the keys that verify them
+    Auth,
 }
 
 /// The REST face, one group of resources each: every handler decodes, calls the gate, encodes.
@@ -67,13 +70,17 @@ pub struct AdminApi {
     gate: Arc<Gate>,
 }
 
+pub struct AuthApi {
+    gate: Arc<Gate>,
+}
+
 pub struct PlaygroundApi {
     comparisons: playground::Comparisons,
 }
 
 pub use playground::Comparisons;
 
-pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi, PlaygroundApi);
+pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi, PlaygroundApi, AuthApi);
 
 /// Every REST operation answers its own type or a problem.
 type Answer<T> = Result<T, error::Problem>;
@@ -93,8 +100,9 @@ pub fn service(gate: Arc<Gate>, server_url: &str, comparisons: Comparisons) -> O
         ProductsApi { gate: gate.clone() },
         OrdersApi { gate: gate.clone() },
         EventsApi { gate: gate.clone() },
-        AdminApi { gate },
+        AdminApi { gate: gate.clone() },
         PlaygroundApi { comparisons },
+        AuthApi { gate },
     );
     OpenApiService::new(api, "api-playground REST API", env!("CARGO_PKG_VERSION"))
         .description(
@@ -150,9 +158,11 @@ impl Endpoint for Lane {
     }
 }
 
-/// Is this path one of the REST resources, under [`MOUNT`]?
+/// Is this path one of the REST resources, under [`MOUNT`], or the token endpoints beside them?
 pub fn is_rest(path: &str) -> bool {
     path.strip_prefix(MOUNT).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        || path.starts_with("/auth/")
+        || path == "/.well-known/jwks.json"
 }
 
 fn credentials(request: &Request) -> Credentials {
