@@ -113,7 +113,13 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
         "auth       off (--no-auth): every operation is open".to_owned()
     } else {
         let keys: Vec<String> = settings.api_keys.iter().map(|key| format!("{} [{}]", key.key, key.scopes)).collect();
-        format!("api keys   {}  (header X-API-Key or query api_key)", keys.join(", "))
+        let logins: Vec<String> =
+            settings.accounts.iter().map(|account| format!("{} / {}", account.username, account.password)).collect();
+        format!(
+            "api keys   {}  (header X-API-Key or query api_key)\n  logins     {}  (POST {base_url}/auth/login -> JWT; keys at /.well-known/jwks.json)",
+            keys.join(", "),
+            logins.join(", ")
+        )
     };
     let data = match settings.seed {
         Some(seed) => format!("demo data seed {seed}"),
@@ -128,6 +134,7 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
     let soap_url = format!("{base_url}/soap");
     format!(
         "api-playground {version}: five protocols, one port, {data}
+  page       {base_url}/  (one call on all five, side by side; or: api-playground compare getUser --id 42)
   REST       {rest_url:<44} OpenAPI {base_url}/openapi.json, Swagger UI {base_url}/docs
   GraphQL    {graphql_url:<44} {{ user(id: 42) {{ name email }} }}; GraphiQL in a browser
   gRPC       {grpc_at:<44} playground.v1.UserService/GetUser, with reflection

@@ -3,6 +3,7 @@ mod caching;
 mod compare;
 mod graphql;
 mod helpers;
+mod identity;
 mod interop;
 mod matrix;
 mod one_port;

@@ -1,0 +1,141 @@
+//! Who may call, the same on all five protocols: five credentials (none, the read key, the write
+//! key, alice's JWT, admin's JWT) × every operation, each answered with one canonical outcome
+//! whichever protocol carried it; and the token endpoints themselves.
+
+use playground_client::call::{Call, Credential, Protocol};
+use playground_client::compare::{lane, Options};
+use playground_client::requests::Target;
+use serde_json::{json, Value};
+
+use crate::helpers::{settings, spawn_app, spawn_app_with, TestApp};
+
+async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{}/auth/login", app.base))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("login")
+}
+
+async fn token(app: &TestApp, username: &str) -> String {
+    let answer: Value = login(app, username, &format!("{username}-password")).await.json().await.expect("JSON");
+    answer["accessToken"].as_str().expect("accessToken").to_owned()
+}
+
+#[tokio::test]
+async fn five_credentials_times_every_operation_agree_on_every_protocol() {
+    let app = spawn_app().await;
+    let target = Target::from_url(&app.base).await.expect("target");
+    let credentials = [
+        ("none", Credential::None),
+        ("read key", Credential::ApiKey("demo-read-key".into())),
+        ("write key", Credential::ApiKey("demo-write-key".into())),
+        ("alice", Credential::Bearer(token(&app, "alice").await)),
+        ("admin", Credential::Bearer(token(&app, "admin").await)),
+    ];
+    // Arguments that give every protocol the same starting point: `{p}` makes writes unique per
+    // lane, ids that do not exist make deletes repeatable. Alice is user 1; order 1 is not hers.
+    let operations = [
+        ("listUsers", json!({"limit": 2})),
+        ("getUser", json!({"id": 42})),
+        ("createUser", json!({"name": "Matrix", "email": "{p}-{c}@identity.example"})),
+        ("updateUser", json!({"id": 2, "name": "Renamed"})),
+        ("deleteUser", json!({"id": 999_999})),
+        ("listProducts", json!({"limit": 2})),
+        ("getProduct", json!({"id": 1})),
+        ("listUserOrders", json!({"userId": 1})),
+        ("listUserOrders", json!({"userId": 42})),
+        ("getOrder", json!({"id": 1})),
+        ("createOrder", json!({"userId": 1, "items": [{"productId": 1, "quantity": 1}]})),
+        ("updateOrderStatus", json!({"id": 999_999, "status": "paid"})),
+        ("deleteOrder", json!({"id": 999_999})),
+        ("setMaintenance", json!({"enabled": false})),
+    ];
+    let mut outcomes = std::collections::BTreeMap::new();
+    for (who, credential) in &credentials {
+        for (operation, args) in &operations {
+            let mut codes = Vec::new();
+            for protocol in Protocol::ALL {
+                let text = args.to_string().replace("{p}", protocol.name()).replace("{c}", &who.replace(' ', "-"));
+                let call = Call::parse(operation, serde_json::from_str(&text).expect("JSON")).expect("call");
+                let lane = lane(protocol, &target, &call, credential, Options::default()).await;
+                assert_eq!(lane.error, None, "{who} {operation} on {}", protocol.name());
+                codes.push(lane.code);
+            }
+            assert!(codes.iter().all(|code| code == &codes[0]), "{who} {operation} {args}: {codes:?}");
+            outcomes.insert(format!("{who} {operation} {args}"), codes[0].clone());
+        }
+    }
+    let outcome = |who: &str, operation: &str, args: Value| outcomes[&format!("{who} {operation} {args}")].as_str();
+    assert_eq!(outcome("none", "getUser", json!({"id": 42})), "UNAUTHENTICATED");
+    assert_eq!(outcome("read key", "updateUser", json!({"id": 2, "name": "Renamed"})), "PERMISSION_DENIED");
+    assert_eq!(outcome("write key", "listUserOrders", json!({"userId": 42})), "OK", "a key is bound by scopes only");
+    assert_eq!(outcome("alice", "listUserOrders", json!({"userId": 1})), "OK");
+    assert_eq!(outcome("alice", "listUserOrders", json!({"userId": 42})), "PERMISSION_DENIED");
+    let alices_order = json!({"userId": 1, "items": [{"productId": 1, "quantity": 1}]});
+    assert_eq!(outcome("alice", "createOrder", alices_order), "OK");
+    assert_eq!(outcome("alice", "setMaintenance", json!({"enabled": false})), "PERMISSION_DENIED");
+    assert_eq!(outcome("admin", "listUserOrders", json!({"userId": 42})), "OK");
+    assert_eq!(outcome("admin", "setMaintenance", json!({"enabled": false})), "OK");
+    assert_eq!(outcome("admin", "deleteOrder", json!({"id": 999_999})), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn login_answers_a_token_and_refuses_a_wrong_password() {
+    let app = spawn_app().await;
+    let answer = login(&app, "alice", "alice-password").await;
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.expect("JSON");
+    assert_eq!((body["tokenType"].as_str(), body["expiresIn"].as_u64()), (Some("Bearer"), Some(900)));
+    let wrong = login(&app, "alice", "wrong").await;
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().contains_key("www-authenticate"));
+    let problem: Value = wrong.json().await.expect("problem");
+    assert_eq!(problem["code"], "UNAUTHENTICATED");
+    let empty = login(&app, "", "x").await;
+    assert_eq!(empty.status(), 400);
+
+    let jwks: Value = app
+        .http
+        .get(format!("{}/.well-known/jwks.json", app.base))
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("JSON");
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()),
+        (Some("EC"), Some("P-256"), Some("ES256"))
+    );
+
+    // The token in the query string, as a browser's EventSource or WebSocket has to send it.
+    let token = body["accessToken"].as_str().expect("token");
+    let mine =
+        app.http.get(format!("{}/api/v1/users/1/orders?access_token={token}", app.base)).send().await.expect("GET");
+    assert_eq!(mine.status(), 200);
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused_on_every_protocol_with_its_reason() {
+    let mut short = settings();
+    short.access_token_ttl = std::time::Duration::from_secs(1);
+    let app = spawn_app_with(short).await;
+    let target = Target::from_url(&app.base).await.expect("target");
+    let credential = Credential::Bearer(token(&app, "alice").await);
+    let call = Call::parse("getUser", json!({"id": 42})).expect("call");
+    for protocol in Protocol::ALL {
+        assert_eq!(lane(protocol, &target, &call, &credential, Options::default()).await.code, "OK");
+    }
+    // One second of life and one of leeway.
+    tokio::time::sleep(std::time::Duration::from_millis(2_600)).await;
+    for protocol in Protocol::ALL {
+        let lane = lane(protocol, &target, &call, &credential, Options::default()).await;
+        assert_eq!(lane.code, "UNAUTHENTICATED", "{}", protocol.name());
+        if protocol != Protocol::Grpc {
+            assert!(lane.response.contains("expired"), "{}: {}", protocol.name(), lane.response);
+        }
+    }
+}
