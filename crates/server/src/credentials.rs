@@ -111,6 +111,22 @@ pub struct Session {
     /// The rate-limit key: one budget per caller, whichever protocol it uses.
     pub rate_key: String,
     pub tier: String,
+    /// When the credential stops being valid: a token's `exp`; keys and passwords never do.
+    pub expires_at: Option<time::OffsetDateTime>,
+}
+
+impl Session {
+    /// Resolves when a credential with an expiry stops being valid (with the same second of
+    /// leeway a token gets); never for one without. Long-lived connections end with it.
+    pub async fn expired(expires_at: Option<time::OffsetDateTime>) {
+        match expires_at {
+            Some(at) => {
+                let left = at + time::Duration::seconds(1) - time::OffsetDateTime::now_utc();
+                tokio::time::sleep(std::time::Duration::try_from(left).unwrap_or_default()).await;
+            }
+            None => std::future::pending().await,
+        }
+    }
 }
 
 /// Checks credentials against the configured ones. Each key's session is built once, so a
@@ -130,6 +146,7 @@ impl Verifier {
             caller: Caller { identity: Identity::ApiKey { name: key.key.clone() }, scopes: key.scopes },
             rate_key: format!("key:{}", key.key),
             tier: key.tier.clone(),
+            expires_at: None,
         };
         let api_keys = settings.api_keys.iter().map(|key| (key.key.clone(), Arc::new(session(key)))).collect();
         let accounts = settings
@@ -143,6 +160,7 @@ impl Verifier {
                     },
                     rate_key: format!("user:{}", account.user_id),
                     tier: crate::config::DEFAULT_TIER.into(),
+                    expires_at: None,
                 };
                 (account.clone(), Arc::new(session))
             })
@@ -153,6 +171,7 @@ impl Verifier {
     /// A JWT this server signed: the user (or client) it names, with the scopes it carries.
     fn verify_token(&self, token: &str) -> Result<Arc<Session>, DomainError> {
         let claims = self.tokens.verify(token)?;
+        let expires_at = Some(Tokens::expiry(&claims));
         let scopes = Scopes::parse(claims.scope.split_whitespace())
             .map_err(|unknown| DomainError::unauthenticated(format!("the token names an unknown scope: {unknown}")))?;
         let identity = match (claims.sub.parse::<u64>(), claims.preferred_username) {
@@ -163,6 +182,7 @@ impl Verifier {
             caller: Caller { identity, scopes },
             rate_key: format!("sub:{}", claims.sub),
             tier: crate::config::DEFAULT_TIER.into(),
+            expires_at,
         }))
     }
 
@@ -256,6 +276,7 @@ impl Verifier {
                 caller: Caller::open_access(),
                 rate_key,
                 tier: crate::config::DEFAULT_TIER.into(),
+                expires_at: None,
             }));
         }
         Err(DomainError::unauthenticated(

@@ -10,7 +10,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use playground_domain::events::EventFeed;
+use playground_domain::events::{EventFeed, FeedItem};
 use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Playground};
 use poem::http::HeaderValue;
 
@@ -139,11 +139,12 @@ impl Gate {
         session: &Session,
         after: Option<u64>,
         types: Option<Vec<EventType>>,
-    ) -> Result<EventFeed, DomainError> {
+    ) -> Result<Watch, DomainError> {
         let result = self.open_for(Operation::WatchEvents).and_then(|()| {
             session.caller.require(Operation::WatchEvents.scope())?;
             self.rate_limits.spend(session)?;
-            Ok(self.playground.watch_events(&session.caller, after, types))
+            let feed = self.playground.watch_events(&session.caller, after, types);
+            Ok(Watch { feed, expires_at: session.expires_at, expired: false })
         });
         self.metrics.record(Operation::WatchEvents, &result);
         result
@@ -260,4 +261,32 @@ impl Shutdown {
 #[derive(Debug, Default)]
 pub struct RequestBudget {
     spent: std::sync::atomic::AtomicBool,
+}
+
+/// A push subscription as every transport reads it: the events, and then, if the credential
+/// that opened it expires, one UNAUTHENTICATED and the end. Written once, so a token cannot
+/// outlive its `exp` on any protocol's stream.
+pub struct Watch {
+    feed: EventFeed,
+    expires_at: Option<time::OffsetDateTime>,
+    expired: bool,
+}
+
+impl Watch {
+    pub async fn next(&mut self) -> Option<Result<FeedItem, DomainError>> {
+        if self.expired {
+            return None;
+        }
+        tokio::select! {
+            item = self.feed.next() => item.map(Ok),
+            () = Session::expired(self.expires_at) => {
+                self.expired = true;
+                Some(Err(DomainError::unauthenticated("the access token expired: log in again and subscribe anew")))
+            }
+        }
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.feed.last_seq()
+    }
 }

@@ -101,9 +101,10 @@ function App() {
     let handle = null;
     let cancelled = false;
     dispatch({ type: 'listeners-reset' });
-    resolve(state.credential)
-      .then((auth) => {
-        if (!cancelled) handle = listen(auth, (lane, what) => dispatch({ type: 'delivery', lane, ...what }));
+    const credential = state.credential;
+    resolve(credential)
+      .then(() => {
+        if (!cancelled) handle = listen(() => resolve(credential), (lane, what) => dispatch({ type: 'delivery', lane, ...what }));
       })
       .catch((e) => {
         for (const d of DELIVERIES) {

@@ -20,7 +20,7 @@ export function eventsReducer(events, action) {
       return { ...events, lanes: initialEvents().lanes };
     case 'write-start':
       return {
-        write: { state: 'sending', name: action.name, t0: action.t0 },
+        write: { state: 'sending', name: action.name, t0: action.t0, sentWith: action.sentWith ?? '' },
         lanes: Object.fromEntries(Object.entries(events.lanes).map(([id, l]) => [id, { ...l, seq: null, delay: null }])),
       };
     case 'write-done':
@@ -54,11 +54,15 @@ export async function makeChange(credential, dispatch) {
   try {
     auth = await resolve(credential);
   } catch (e) {
-    dispatch({ type: 'write-start', name, t0: performance.now() });
+    dispatch({ type: 'write-start', name, t0: performance.now(), sentWith: `a token for ${credential}` });
     dispatch({ type: 'write-done', result: { status: 'not sent', code: 'UNAUTHENTICATED', detail: e.message } });
     return;
   }
-  dispatch({ type: 'write-start', name, t0: performance.now() });
+  // The header the credential travels in, shortened for showing: a JWT is hundreds of characters.
+  const sentWith = Object.entries(headers(auth))
+    .map(([k, v]) => `${k}: ${v.length > 40 ? v.slice(0, 24) + '…' : v}`)
+    .join('');
+  dispatch({ type: 'write-start', name, t0: performance.now(), sentWith });
   try {
     const response = await fetch('/api/v1/users/1', {
       method: 'PATCH',
@@ -105,7 +109,8 @@ function Delivery({ d, lane, maxDelay }) {
 
 function WriteResult({ write }) {
   if (write.state === 'idle') return html`<span class="muted">Nothing written yet.</span>`;
-  const sent = html`<code>PATCH /api/v1/users/1 {"name": "${write.name ?? ''}"}</code>`;
+  const sent = html`<code>PATCH /api/v1/users/1 {"name": "${write.name ?? ''}"}</code>${write.sentWith
+    ? html` with <code>${write.sentWith}</code>` : ' with no credential'}`;
   if (write.state === 'sending') return html`${sent} → …`;
   return html`${sent} → <span class=${'badge ' + (write.code === 'OK' ? 'ok' : 'fail')}>${write.status}</span>
     ${write.code !== 'OK' && html` <span>${write.code}${write.detail ? ': ' + write.detail : ''}</span>`}`;

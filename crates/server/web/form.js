@@ -1,9 +1,9 @@
 // The control panel: the operation, one input per argument (named as the JSON-RPC params are),
 // the credential, and the button that runs the call on all five protocols at once.
 
-import { html } from '/web/vendor/standalone.module.js';
+import { html, useState, useEffect } from '/web/vendor/standalone.module.js';
 import { OPERATIONS, operation } from '/web/operations.js';
-import { CREDENTIALS } from '/web/credentials.js';
+import { CREDENTIALS, describe, watch } from '/web/credentials.js';
 
 const groups = [...new Set(OPERATIONS.map((op) => op.group))];
 
@@ -34,6 +34,64 @@ function ArgInput({ arg, value, onChange }) {
       class=${arg.kind === 'int' ? 'num' : arg.kind === 'json' ? 'mono' : ''}
       onInput=${(e) => onChange(e.currentTarget.value)} />${hint}
   </div>`;
+}
+
+function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+}
+
+const when = (seconds) => (typeof seconds === 'number' ? new Date(seconds * 1000).toLocaleTimeString('en-GB') : '');
+
+/** The token's header and payload as JSON, with exp and iat also as times. */
+function Decoded({ header, payload }) {
+  const times = ['iat', 'exp'].filter((k) => typeof payload?.[k] === 'number').map((k) => `${k} ${payload[k]} = ${when(payload[k])}`);
+  return html`<details class="decoded">
+    <summary>the token, decoded</summary>
+    <p class="muted">Base64url-decoded in this browser. The browser does not check the signature: the server does, on every
+      call, with the public key named by <code>kid</code> (published at <a href="/.well-known/jwks.json">/.well-known/jwks.json</a>).</p>
+    <pre class="code">header  ${JSON.stringify(header)}
+payload ${JSON.stringify(payload, null, 2)}${times.length ? '\n' + times.join(', ') : ''}</pre>
+  </details>`;
+}
+
+/**
+ * Which kind of credential the calls carry, and how: an API key as it is, or a JWT from a login,
+ * with what its payload claims and how long it has left.
+ */
+export function CredentialInfo({ value }) {
+  const [, redraw] = useState(0);
+  useEffect(() => watch((changed) => changed === value && redraw((n) => n + 1)), [value]);
+  const info = describe(value);
+  const ticking = info.kind === 'jwt' && info.state === 'ready';
+  useEffect(() => {
+    if (!ticking) return undefined;
+    const timer = setInterval(() => redraw((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [ticking, info.token]);
+
+  let line;
+  if (info.kind === 'none') {
+    line = html`<strong>No credential</strong>: every domain call is refused UNAUTHENTICATED (REST 401 with <code>WWW-Authenticate</code>).`;
+  } else if (info.kind === 'apiKey') {
+    line = html`<strong>API key</strong> <code>${info.key}</code>: an application identity with scopes, no user. Sent as
+      <code>X-API-Key</code> (gRPC metadata <code>x-api-key</code>; query <code>api_key=</code> where a header cannot be set: EventSource, browser WebSocket).`;
+  } else if (info.state === 'ready') {
+    const p = info.payload ?? {};
+    const left = info.expires - Date.now();
+    line = html`<strong>JWT</strong> for ${p.preferred_username ?? info.username} (sub ${p.sub ?? '?'}, scopes
+      <code>${p.scope ?? ''}</code>), ${info.header?.alg ?? '?'} key <code>${info.header?.kid ?? '?'}</code>,
+      <span data-part="expires">${left > 0 ? `expires in ${duration(left)}` : `expired ${duration(-left)} ago; the next call logs in again`}</span>.
+      From <code>POST /auth/login</code>; sent as <code>Authorization: Bearer …</code> (query <code>access_token=</code> for EventSource
+      and browser WebSocket). ${html`<${Decoded} header=${info.header} payload=${info.payload} />`}`;
+  } else if (info.state === 'failed') {
+    line = html`<strong>JWT</strong> for ${info.username}: ${info.error}`;
+  } else {
+    line = html`<strong>JWT</strong> for ${info.username}: logging in (<code>POST /auth/login</code>)…`;
+  }
+  return html`<div class="credential-info" data-part="credential-info" data-kind=${info.kind}>${line}</div>`;
 }
 
 export function Controls({ state, dispatch, onRun }) {
@@ -78,5 +136,6 @@ export function Controls({ state, dispatch, onRun }) {
       </button>
       <small class="hint">or press Enter in any field</small>
     </div>
+    <${CredentialInfo} value=${state.credential} />
   </form>`;
 }

@@ -2,7 +2,10 @@
 // style does: polling, long polling, Server-Sent Events, JSON-RPC push on /ws, a GraphQL
 // subscription (graphql-transport-ws) and a gRPC server stream (gRPC-Web over fetch).
 //
-// listen(auth, report) starts all six and answers { stop }. Each reports to report(lane, what):
+// listen(credential, report) starts all six and answers { stop }; credential() answers the
+// credential as resolved now ({}, { apiKey } or { token }), asked again for every new request or
+// connection, so a token renewed after the last one expired is the one sent. Each listener
+// reports to report(lane, what):
 //   { kind: 'state', status: 'connecting' | 'listening' | 'refused' | 'closed', code?, detail? }
 //   { kind: 'request' }  one more HTTP request or connection
 //   { kind: 'message' }  one more message received on a connection
@@ -59,11 +62,13 @@ async function refusal(response) {
 async function poll(ctx, lane, wait) {
   let after = 0;
   while (!ctx.signal.aborted) {
+    const auth = await ctx.credential(lane);
+    if (!auth) return;
     ctx.report(lane, { kind: 'request' });
     if (wait) ctx.report(lane, { kind: 'state', status: 'listening', detail: 'the server holds the request until an event comes' });
     let response;
     try {
-      response = await fetch(`/api/v1/events?after=${after}${wait ? `&wait=${wait}` : ''}`, { headers: ctx.headers, signal: ctx.signal });
+      response = await fetch(`/api/v1/events?after=${after}${wait ? `&wait=${wait}` : ''}`, { headers: authHeaders(auth), signal: ctx.signal });
     } catch {
       if (ctx.signal.aborted) return;
       ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the request failed; trying again' });
@@ -72,6 +77,8 @@ async function poll(ctx, lane, wait) {
     }
     if (!response.ok) {
       const { code, detail } = await refusal(response);
+      // A token that expired since the last request: ask again with the renewed one.
+      if (response.status === 401 && (await ctx.renewed(auth))) continue;
       ctx.report(lane, { kind: 'state', status: 'refused', code, detail });
       // Waiting helps a rate limit or maintenance; it does not help a credential.
       if (response.status !== 429 && response.status !== 503) return;
@@ -94,11 +101,13 @@ async function poll(ctx, lane, wait) {
   }
 }
 
-// Server-Sent Events: EventSource cannot send headers, so the key goes in the query. When the
-// server refuses the stream EventSource only says "error"; one plain GET of the same URL says why.
-function sse(ctx) {
+// Server-Sent Events: EventSource cannot send headers, so the credential goes in the query. When
+// the server refuses the stream EventSource only says "error"; one plain GET of the same URL says why.
+async function sse(ctx) {
   const lane = 'sse';
-  const q = authQuery(ctx.auth);
+  const auth = await ctx.credential(lane);
+  if (!auth) return;
+  const q = authQuery(auth);
   const url = `/api/v1/events/stream${q ? '?' + q : ''}`;
   const source = new EventSource(url);
   ctx.onStop(() => source.close());
@@ -130,6 +139,11 @@ function sse(ctx) {
       const response = await fetch(url, { signal: probe.signal });
       const { code, detail } = response.ok ? { code: null, detail: 'the stream closed' } : await refusal(response);
       probe.abort();
+      // Its token expired (EventSource reconnects with the URL it was given): a new stream, a new token.
+      if (response.status === 401 && (await ctx.renewed(auth))) {
+        sse(ctx);
+        return;
+      }
       ctx.report(lane, {
         kind: 'state', status: response.ok ? 'closed' : 'refused', code,
         detail: `${detail} (EventSource does not show the status: a plain GET of the same URL did)`,
@@ -141,18 +155,25 @@ function sse(ctx) {
 }
 
 // A WebSocket client that reconnects after an unexpected close, unless told the close is final.
+// open(auth) makes the socket with the credential as it is at that moment.
 function socket(ctx, lane, open) {
-  const connect = () => {
-    if (ctx.signal.aborted) return;
+  const connect = async () => {
+    const auth = await ctx.credential(lane);
+    if (!auth || ctx.signal.aborted) return;
     ctx.report(lane, { kind: 'request' });
     ctx.report(lane, { kind: 'state', status: 'connecting' });
-    const ws = open();
+    const ws = open(auth);
     // Closing a socket still in its handshake makes the browser log an error: close it once open.
     ctx.onStop(() => (ws.readyState === WebSocket.CONNECTING ? ws.addEventListener('open', () => ws.close(1000)) : ws.close(1000)));
-    ws.addEventListener('close', (close) => {
+    ws.addEventListener('close', async (close) => {
       if (ctx.signal.aborted || ws.final) return;
       const why = `closed ${close.code}${close.reason ? ' “' + close.reason + '”' : ''}`;
       const refusedWith = { 1008: 'UNAUTHENTICATED', 1013: 'UNAVAILABLE', 4401: 'UNAUTHENTICATED', 4403: 'PERMISSION_DENIED' }[close.code];
+      // Refused for a token that has expired since: connect again with the renewed one.
+      if (refusedWith === 'UNAUTHENTICATED' && (await ctx.renewed(auth))) {
+        connect();
+        return;
+      }
       if (refusedWith) {
         ctx.report(lane, { kind: 'state', status: 'refused', code: refusedWith, detail: why });
         return;
@@ -167,8 +188,8 @@ function socket(ctx, lane, open) {
 function jsonRpc(ctx) {
   const lane = 'websocket';
   let lastSeq = null; // after a reconnect, resume after the last event seen
-  socket(ctx, lane, () => {
-    const q = authQuery(ctx.auth);
+  socket(ctx, lane, (auth) => {
+    const q = authQuery(auth);
     const ws = new WebSocket(`${wsBase()}/ws${q ? '?' + q : ''}`);
     const params = lastSeq === null ? {} : { afterSeq: Number(lastSeq) };
     ws.onopen = () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'events.subscribe', params }));
@@ -201,9 +222,10 @@ function jsonRpc(ctx) {
 function graphqlWs(ctx) {
   const lane = 'graphql-ws';
   let lastSeq = null;
-  socket(ctx, lane, () => {
+  socket(ctx, lane, (auth) => {
     const ws = new WebSocket(`${wsBase()}/graphql/ws`, 'graphql-transport-ws');
-    const payload = ctx.auth.apiKey ? { 'X-API-Key': ctx.auth.apiKey } : ctx.auth.token ? { Authorization: `Bearer ${ctx.auth.token}` } : {};
+    // The browser cannot add headers to the handshake: the credential goes in connection_init.
+    const payload = authHeaders(auth);
     const refuse = (errors) => {
       const ext = errors?.[0]?.extensions ?? {};
       const code = ext.canonicalCode ?? GRAPHQL_CODES[ext.code] ?? 'INTERNAL';
@@ -250,9 +272,12 @@ function graphqlWs(ctx) {
 // gRPC-Web: one POST whose answer body is the stream, read chunk by chunk as it arrives.
 async function grpcStream(ctx) {
   const lane = 'grpc-stream';
-  const auth = ctx.auth.apiKey ? { 'x-api-key': ctx.auth.apiKey } : ctx.auth.token ? { authorization: `Bearer ${ctx.auth.token}` } : {};
   let lastSeq = null; // after a reconnect, resume after the last event seen
   while (!ctx.signal.aborted) {
+    const credential = await ctx.credential(lane);
+    if (!credential) return;
+    // gRPC metadata are HTTP headers, and fetch may send them: lower-case, as gRPC spells them.
+    const auth = credential.apiKey ? { 'x-api-key': credential.apiKey } : credential.token ? { authorization: `Bearer ${credential.token}` } : {};
     ctx.report(lane, { kind: 'request' });
     ctx.report(lane, { kind: 'state', status: 'connecting' });
     let final = false;
@@ -271,6 +296,7 @@ async function grpcStream(ctx) {
       const status = response.headers.get('grpc-status');
       if (status !== null && status !== '0') {
         // Trailers-only: the call failed before any message, the status is in the headers.
+        if (status === '16' && (await ctx.renewed(credential))) continue;
         const message = decodeURIComponent(response.headers.get('grpc-message') ?? '');
         ctx.report(lane, { kind: 'state', status: 'refused', code: canonicalCode(status), detail: `grpc-status ${status}${message ? ': ' + message : ''}` });
         return;
@@ -308,18 +334,35 @@ async function grpcStream(ctx) {
   }
 }
 
-/** Starts the six listeners with a resolved credential ({}, { apiKey } or { token }). */
-export function listen(auth, report) {
+/** Starts the six listeners; resolve() answers the credential as it is now (a promise). */
+export function listen(resolve, report) {
   const controller = new AbortController();
   const stops = [];
   const ctx = {
-    auth,
-    headers: authHeaders(auth),
     signal: controller.signal,
     report: (lane, what) => {
       if (!controller.signal.aborted) report(lane, what);
     },
     onStop: (fn) => stops.push(fn),
+    /** The credential for a new request or connection, or null (stopped, or the login failed: reported). */
+    async credential(lane) {
+      try {
+        const auth = await resolve();
+        return controller.signal.aborted ? null : auth;
+      } catch (e) {
+        ctx.report(lane, { kind: 'state', status: 'refused', code: 'UNAUTHENTICATED', detail: e.message });
+        return null;
+      }
+    },
+    /** After a refusal: true when the token refused has since been replaced by a newer one. */
+    async renewed(auth) {
+      if (!auth?.token || controller.signal.aborted) return false;
+      try {
+        return (await resolve()).token !== auth.token;
+      } catch {
+        return false;
+      }
+    },
   };
   poll(ctx, 'poll', 0);
   poll(ctx, 'long-poll', 30);

@@ -75,7 +75,7 @@ impl EventSubscription {
         ctx: &Context<'_>,
         types: Option<Vec<EventType>>,
         after_seq: Option<ID>,
-    ) -> Result<impl Stream<Item = Event>> {
+    ) -> Result<impl Stream<Item = Result<Event>>> {
         let gate = ctx.data_unchecked::<Arc<Gate>>().clone();
         let credentials = &ctx.data_unchecked::<Arc<super::loaders::RequestContext>>().credentials;
         let after = after_seq.as_ref().map(super::parse_id).transpose().map_err(super::error::graphql_error)?;
@@ -89,14 +89,15 @@ impl EventSubscription {
                 () = shutdown.begun() => return None,
             };
             let event = match item {
-                FeedItem::Gap => Event {
+                Err(expired) => return Some((Err(super::error::graphql_error(expired)), (feed, shutdown))),
+                Ok(FeedItem::Gap) => Event {
                     seq: ID(feed.last_seq().to_string()),
                     gap: true,
                     event_type: None,
                     occurred_at: None,
                     data: None,
                 },
-                FeedItem::Event(event) => Event {
+                Ok(FeedItem::Event(event)) => Event {
                     seq: ID(event.seq.to_string()),
                     gap: false,
                     event_type: Some(event.event_type.into()),
@@ -104,7 +105,7 @@ impl EventSubscription {
                     data: Some(Json(event.data.clone())),
                 },
             };
-            Some((event, (feed, shutdown)))
+            Some((Ok(event), (feed, shutdown)))
         }))
     }
 }

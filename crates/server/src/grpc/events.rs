@@ -103,8 +103,9 @@ impl EventService for EventApi {
                 }
             };
             let item = match item {
-                FeedItem::Gap => watch_events_response::Item::Gap(pb::Gap { after_seq: feed.last_seq() }),
-                FeedItem::Event(event) => watch_events_response::Item::Event(event_to_proto(&event)),
+                Ok(FeedItem::Gap) => watch_events_response::Item::Gap(pb::Gap { after_seq: feed.last_seq() }),
+                Ok(FeedItem::Event(event)) => watch_events_response::Item::Event(event_to_proto(&event)),
+                Err(expired) => return Some((Err(status(expired)), (None, shutdown, expiry))),
             };
             Some((Ok(WatchEventsResponse { item: Some(item) }), (Some(feed), shutdown, expiry)))
         });

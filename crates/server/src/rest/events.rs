@@ -87,7 +87,8 @@ impl EventsApi {
 
     /// Every event as it happens, as Server-Sent Events: `id:` is the seq, `event:` the type,
     /// `data:` the event JSON. Resume with `Last-Event-ID`; a first `event: gap` says events
-    /// older than the retained history were lost (watchEvents)
+    /// older than the retained history were lost; an `event: error` (UNAUTHENTICATED) ends the
+    /// stream when the access token that opened it expires (watchEvents)
     #[oai(path = "/stream", method = "get")]
     async fn stream_events(
         &self,
@@ -114,8 +115,10 @@ impl EventsApi {
                 () = shutdown.begun() => return None,
             };
             let value = match item {
-                FeedItem::Gap => serde_json::json!({"gap": true, "after": feed.last_seq()}),
-                FeedItem::Event(event) => serde_json::to_value(event.as_ref()).unwrap_or_default(),
+                Ok(FeedItem::Gap) => serde_json::json!({"gap": true, "after": feed.last_seq()}),
+                Ok(FeedItem::Event(event)) => serde_json::to_value(event.as_ref()).unwrap_or_default(),
+                // The stream's last message: why it ends, as a problem with the canonical code.
+                Err(expired) => serde_json::json!({"code": expired.code.as_str(), "detail": expired.message}),
             };
             Some((value, (feed, shutdown)))
         });
@@ -123,6 +126,8 @@ impl EventsApi {
             let message = poem::web::sse::Event::message(value.to_string());
             if value["gap"] == serde_json::Value::Bool(true) {
                 message.event_type("gap")
+            } else if value["code"].is_string() {
+                message.event_type("error")
             } else {
                 message.id(value["seq"].to_string()).event_type(value["type"].as_str().unwrap_or("event"))
             }
@@ -136,7 +141,8 @@ impl EventsApi {
 struct SseMessage {
     /// The event's seq, for `Last-Event-ID` (absent on a `gap` message).
     id: Option<String>,
-    /// The event type (`user.created`, ...), or `gap`.
+    /// The event type (`user.created`, ...), `gap`, or `error` (the stream's last message, with
+    /// `code` and `detail`: the access token that opened it expired).
     event: String,
     /// The event as JSON, as `GET /api/v1/events` lists it.
     data: String,

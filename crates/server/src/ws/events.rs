@@ -73,7 +73,8 @@ pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
     let outgoing = connection.subscriptions.outgoing.clone();
     let overflowed = connection.subscriptions.overflowed.clone();
     let task = tokio::spawn(async move {
-        while let Some(item) = feed.next().await {
+        // An expired token ends the feed; the connection itself is closed 1008 at the same moment.
+        while let Some(Ok(item)) = feed.next().await {
             let notification = match item {
                 FeedItem::Gap => {
                     json!({"jsonrpc": "2.0", "method": "gap", "params": {"subscription": id, "afterSeq": feed.last_seq()}})

@@ -20,7 +20,7 @@ use poem::{handler, IntoResponse, Request};
 
 use playground_domain::Scope;
 
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, Session};
 use crate::gate::Gate;
 
 /// The bounds of one connection.
@@ -134,6 +134,8 @@ async fn serve_connection(
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     let mut awaiting_pong = false;
     loop {
+        // Read each turn: an `auth` call may have changed the connection's credential.
+        let expires_at = connection.session.as_ref().ok().and_then(|session| session.expires_at);
         tokio::select! {
             message = socket.next() => {
                 let Some(message) = message else { return };
@@ -192,6 +194,10 @@ async fn serve_connection(
             }
             () = shutdown.begun() => {
                 close(socket, CloseCode::Away, "the server is shutting down".to_owned()).await;
+                return;
+            }
+            () = Session::expired(expires_at) => {
+                close(socket, CloseCode::Policy, "the access token expired: log in again".to_owned()).await;
                 return;
             }
             _ = ping.tick() => {

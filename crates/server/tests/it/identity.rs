@@ -139,3 +139,92 @@ async fn an_expired_token_is_refused_on_every_protocol_with_its_reason() {
         }
     }
 }
+
+/// Reads until `done` says so, for at most a few seconds past the token's life.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(8);
+
+#[tokio::test]
+async fn long_lived_connections_end_when_their_token_expires() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let mut short = settings();
+    short.access_token_ttl = std::time::Duration::from_secs(1);
+    let app = spawn_app_with(short).await;
+    let token = token(&app, "alice").await;
+    let bearer = format!("Bearer {token}");
+
+    let websocket = async {
+        let mut request = format!("ws://{}/ws", app.addr).into_client_request().expect("request");
+        request.headers_mut().insert("authorization", bearer.parse().expect("ascii"));
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "events.subscribe", "params": {}});
+        socket.send(Message::text(subscribe.to_string())).await.expect("subscribe");
+        loop {
+            match socket.next().await.expect("open").expect("frame") {
+                Message::Close(Some(frame)) => break (u16::from(frame.code), frame.reason.to_string()),
+                Message::Text(text) => assert!(text.contains("\"subscription\""), "{text}"),
+                _ => {}
+            }
+        }
+    };
+    let sse = async {
+        let mut response = app
+            .http
+            .get(format!("{}/api/v1/events/stream", app.base))
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .expect("stream");
+        let mut text = String::new();
+        while let Some(chunk) = response.chunk().await.expect("bytes") {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        text
+    };
+    let grpc = async {
+        let channel =
+            tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+        let mut client = api_playground::pb::event_service_client::EventServiceClient::new(channel);
+        let mut request =
+            tonic::Request::new(api_playground::pb::WatchEventsRequest { after_seq: None, types: vec![] });
+        request.metadata_mut().insert("authorization", bearer.parse().expect("ascii"));
+        let mut stream = client.watch_events(request).await.expect("stream").into_inner();
+        loop {
+            match stream.message().await {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the gRPC stream ended without a status"),
+                Err(status) => break status,
+            }
+        }
+    };
+    let graphql = async {
+        let mut request = format!("ws://{}/graphql/ws", app.addr).into_client_request().expect("request");
+        request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("ascii"));
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        let init = json!({"type": "connection_init", "payload": {"Authorization": bearer}});
+        socket.send(Message::text(init.to_string())).await.expect("init");
+        let subscribe =
+            json!({"id": "s1", "type": "subscribe", "payload": {"query": "subscription { events { seq } }"}});
+        let mut seen = Vec::new();
+        loop {
+            let frame = socket.next().await.expect("open").expect("frame");
+            let message: Value = serde_json::from_str(frame.to_text().expect("text")).expect("json");
+            match message["type"].as_str() {
+                Some("connection_ack") => socket.send(Message::text(subscribe.to_string())).await.expect("subscribe"),
+                Some("ping") => socket.send(Message::text(json!({"type": "pong"}).to_string())).await.expect("pong"),
+                Some("complete") => break seen,
+                _ => seen.push(message),
+            }
+        }
+    };
+    let ((code, reason), sse, status, graphql) =
+        tokio::time::timeout(PATIENCE, async { tokio::join!(websocket, sse, grpc, graphql) }).await.expect("all end");
+    assert_eq!(code, 1008, "{reason}");
+    assert!(reason.contains("expired"), "{reason}");
+    assert!(sse.contains("event: error") && sse.contains("UNAUTHENTICATED") && sse.contains("expired"), "{sse}");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    let error = graphql.iter().find_map(|m| m["payload"]["errors"].get(0).cloned()).expect("an error before complete");
+    assert_eq!(error["extensions"]["canonicalCode"], "UNAUTHENTICATED", "{graphql:?}");
+}
