@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
 use crate::one_port::{CorsForBrowsers, OnePort};
 use crate::serve::ConnectionBounds;
-use crate::{graphql, grpc, ops, rest, soap, web, ws};
+use crate::{graphql, grpc, oauth, ops, rest, soap, web, ws};
 
 /// Every protocol's endpoint on one router, behind the one-port dispatcher.
 pub async fn build(
@@ -38,6 +38,7 @@ pub async fn build(
         runs: Arc::new(tokio::sync::Semaphore::new(limits.compare_runs)),
     };
     let rest = rest::service(gate.clone(), base_url, comparisons);
+    let authorization_server = Arc::new(crate::oauth::AuthorizationServer::new(gate.clone(), settings, base_url));
     let openapi_json = rest.spec_endpoint();
     let get_post: &[Method] = &[Method::GET, Method::POST];
     let allowed = rest::AllowedMethods::of_routes(&[
@@ -45,6 +46,10 @@ pub async fn build(
         ("/soap", get_post),
         ("/ws", &[Method::GET]),
         ("/graphql/ws", &[Method::GET]),
+        ("/oauth/authorize", get_post),
+        ("/oauth/token", &[Method::POST]),
+        ("/oauth/introspect", &[Method::POST]),
+        ("/oauth/revoke", &[Method::POST]),
     ])?;
     // Swagger UI with its script and styles inline: it works with no internet.
     let swagger_ui = rest.swagger_ui();
@@ -82,6 +87,14 @@ pub async fn build(
         .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
         .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
         .at("/", get(web::index))
+        .at(
+            "/oauth/authorize",
+            get(oauth::authorize_page).post(oauth::authorize_answer).data(authorization_server.clone()),
+        )
+        .at("/oauth/token", poem::post(oauth::token_endpoint).data(authorization_server.clone()))
+        .at("/oauth/introspect", poem::post(oauth::introspect_endpoint).data(authorization_server.clone()))
+        .at("/oauth/revoke", poem::post(oauth::revoke_endpoint).data(authorization_server.clone()))
+        .at("/.well-known/oauth-authorization-server", get(oauth::metadata_endpoint).data(authorization_server))
         .at("/web/*path", get(web::asset))
         .at("/healthz", get(ops::healthz))
         .at("/readyz", get(ops::readyz))

@@ -188,15 +188,20 @@ impl Verifier {
 
     /// `POST /auth/login`: the password checked as a WS-Security PasswordText is, then a token.
     pub fn login(&self, username: &str, password: &str) -> Result<(String, u64), DomainError> {
+        let account = self.account(username, password)?;
+        self.tokens.issue(&account)
+    }
+
+    /// The account a username and password belong to (the OAuth consent page logs in with it).
+    pub fn account(&self, username: &str, password: &str) -> Result<crate::config::Account, DomainError> {
         let credential =
             PasswordCredential { username: username.to_owned(), proof: PasswordProof::Text(password.to_owned()) };
         self.verify_password(&credential)?;
-        let (account, _) = self
-            .accounts
+        self.accounts
             .iter()
             .find(|(account, _)| account.username == username)
-            .ok_or_else(|| DomainError::unauthenticated("the username or password is not valid"))?;
-        self.tokens.issue(account)
+            .map(|(account, _)| account.clone())
+            .ok_or_else(|| DomainError::unauthenticated("the username or password is not valid"))
     }
 
     /// A username/password pair: the password itself, or a fresh digest of it.

@@ -164,6 +164,16 @@ impl Gate {
         self.verifier.login(username, password)
     }
 
+    /// The account a username and password belong to.
+    pub fn verifier_account(&self, username: &str, password: &str) -> Result<crate::config::Account, DomainError> {
+        self.verifier.account(username, password)
+    }
+
+    /// The token signer and verifier, for the OAuth endpoints.
+    pub fn tokens(&self) -> &Tokens {
+        &self.verifier.tokens
+    }
+
     /// The public keys that verify access tokens, as a JWK Set.
     pub fn jwks(&self) -> crate::tokens::JwkSet {
         self.verifier.tokens.jwks()

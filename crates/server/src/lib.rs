@@ -7,6 +7,7 @@
 //! - [`credentials`]: where credentials sit, and the one verifier
 //! - `rest`, `graphql`, `grpc`, `ws`, `soap`: the five thin protocol adapters
 //! - `metrics`: call counters by operation and outcome, for `/metrics`
+//! - `oauth`: OAuth 2.0: authorization code with PKCE and consent, client credentials, refresh
 //! - `ops`: health, readiness and metrics
 //! - `rate_fields`: the `RateLimit` fields on every HTTP answer that spent a call
 //! - `serve`: the accept loop: hyper on each connection, and the connection-level bounds
@@ -23,6 +24,7 @@ pub mod gate;
 mod graphql;
 mod grpc;
 mod metrics;
+mod oauth;
 mod one_port;
 mod ops;
 mod rate_fields;

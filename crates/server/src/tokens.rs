@@ -19,6 +19,15 @@ use time::OffsetDateTime;
 
 use crate::config::Account;
 
+/// 128 random bits, base64url: token ids, authorization codes, refresh tokens.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    // The system's random source does not fail on the platforms this runs on; zeros would only
+    // make ids collide, never grant anything, since every id is also checked against its grant.
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// The `aud` of every token: this API.
 pub const AUDIENCE: &str = "api-playground";
 
@@ -38,6 +47,12 @@ pub struct Claims {
     pub iat: u64,
     pub iss: String,
     pub aud: String,
+    /// The OAuth client it was issued to, for OAuth tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// A unique id, so one token can be revoked (RFC 7009).
+    #[serde(default)]
+    pub jti: String,
 }
 
 /// A public key as RFC 7517 writes it: an EC P-256 point for ES256.
@@ -114,6 +129,8 @@ pub struct Tokens {
     ttl: Duration,
     key_lifetime: Duration,
     validation: Validation,
+    /// Revoked token ids, with their `exp`: forgotten once they would have expired anyway.
+    revoked: parking_lot::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl Tokens {
@@ -132,6 +149,7 @@ impl Tokens {
             ttl,
             key_lifetime,
             validation,
+            revoked: Default::default(),
         })
     }
 
@@ -160,10 +178,17 @@ impl Tokens {
 
     /// A signed access token for an account, and its lifetime in seconds.
     pub fn issue(&self, account: &Account) -> Result<(String, u64), DomainError> {
-        self.issue_for(account.user_id.to_string(), Some(account.username.clone()), account.scopes)
+        self.issue_for(account.user_id.to_string(), Some(account.username.clone()), account.scopes, None)
     }
 
-    fn issue_for(&self, sub: String, username: Option<String>, scopes: Scopes) -> Result<(String, u64), DomainError> {
+    /// A token for any subject: a user (with a username) or an OAuth client (without).
+    pub fn issue_for(
+        &self,
+        sub: String,
+        username: Option<String>,
+        scopes: Scopes,
+        client_id: Option<String>,
+    ) -> Result<(String, u64), DomainError> {
         let internal = |error: &dyn std::fmt::Display| {
             tracing::error!("signing a token failed: {error}");
             DomainError::new(playground_domain::ErrorCode::Internal, "the token could not be signed")
@@ -178,6 +203,8 @@ impl Tokens {
             iat: now,
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_owned(),
+            client_id,
+            jti: random_id(),
         };
         let keys = self.keys.read();
         let key = keys.first().ok_or_else(|| internal(&"no signing key"))?;
@@ -210,20 +237,31 @@ impl Tokens {
         let key = keys.iter().find(|key| key.kid == kid).ok_or_else(|| {
             refused(&format!("kid {kid} is not one of this server's keys (see /.well-known/jwks.json)"))
         })?;
-        jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation).map(|data| data.claims).map_err(
-            |error| {
-                refused(match error.kind() {
-                    ErrorKind::ExpiredSignature => "it has expired",
-                    ErrorKind::InvalidSignature => "the signature does not verify",
-                    ErrorKind::InvalidAudience => "its aud is not api-playground",
-                    ErrorKind::InvalidIssuer => "its iss is not this server",
-                    ErrorKind::ImmatureSignature => "it is not valid yet",
-                    ErrorKind::MissingRequiredClaim(_) => "a required claim (exp, iat, iss, aud, sub) is missing",
-                    ErrorKind::InvalidAlgorithm => "its alg does not match the key",
-                    _ => "it does not decode",
-                })
-            },
-        )
+        let decoded = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation);
+        let claims = decoded.map(|data| data.claims).map_err(|error| {
+            refused(match error.kind() {
+                ErrorKind::ExpiredSignature => "it has expired",
+                ErrorKind::InvalidSignature => "the signature does not verify",
+                ErrorKind::InvalidAudience => "its aud is not api-playground",
+                ErrorKind::InvalidIssuer => "its iss is not this server",
+                ErrorKind::ImmatureSignature => "it is not valid yet",
+                ErrorKind::MissingRequiredClaim(_) => "a required claim (exp, iat, iss, aud, sub) is missing",
+                ErrorKind::InvalidAlgorithm => "its alg does not match the key",
+                _ => "it does not decode",
+            })
+        })?;
+        if self.revoked.lock().contains_key(&claims.jti) {
+            return Err(refused("it was revoked"));
+        }
+        Ok(claims)
+    }
+
+    /// Revokes one access token by its id until it would have expired anyway (RFC 7009).
+    pub fn revoke(&self, claims: &Claims) {
+        let now = OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+        let mut revoked = self.revoked.lock();
+        revoked.retain(|_, exp| *exp + LEEWAY_SECONDS >= now);
+        revoked.insert(claims.jti.clone(), claims.exp);
     }
 
     /// The public keys, as a JWK Set.

@@ -72,20 +72,21 @@ export function CredentialInfo({ value }) {
     return () => clearInterval(timer);
   }, [ticking, info.token]);
 
+  // htm drops whitespace holding a line break next to a tag: these lines break between words.
   let line;
   if (info.kind === 'none') {
-    line = html`<strong>No credential</strong>: every domain call is refused UNAUTHENTICATED (REST 401 with <code>WWW-Authenticate</code>).`;
+    line = html`<strong>No credential</strong>: every domain call is refused UNAUTHENTICATED (REST answers 401 with <code>WWW-Authenticate</code>).`;
   } else if (info.kind === 'apiKey') {
-    line = html`<strong>API key</strong> <code>${info.key}</code>: an application identity with scopes, no user. Sent as
-      <code>X-API-Key</code> (gRPC metadata <code>x-api-key</code>; query <code>api_key=</code> where a header cannot be set: EventSource, browser WebSocket).`;
+    line = html`<strong>API key</strong> <code>${info.key}</code>: an application identity with scopes, no user. Sent as <code>X-API-Key</code> (gRPC
+      metadata <code>x-api-key</code>; query <code>api_key=</code> where a header cannot be set: EventSource, browser WebSocket).`;
   } else if (info.state === 'ready') {
     const p = info.payload ?? {};
     const left = info.expires - Date.now();
-    line = html`<strong>JWT</strong> for ${p.preferred_username ?? info.username} (sub ${p.sub ?? '?'}, scopes
-      <code>${p.scope ?? ''}</code>), ${info.header?.alg ?? '?'} key <code>${info.header?.kid ?? '?'}</code>,
-      <span data-part="expires">${left > 0 ? `expires in ${duration(left)}` : `expired ${duration(-left)} ago; the next call logs in again`}</span>.
-      From <code>POST /auth/login</code>; sent as <code>Authorization: Bearer …</code> (query <code>access_token=</code> for EventSource
-      and browser WebSocket). ${html`<${Decoded} header=${info.header} payload=${info.payload} />`}`;
+    const expires = left > 0 ? `expires in ${duration(left)}` : `expired ${duration(-left)} ago; the next call logs in again`;
+    line = html`<strong>JWT</strong> for ${p.preferred_username ?? info.username} (sub ${p.sub ?? '?'}, scopes <code>${p.scope ?? ''}</code>), signed
+      ${info.header?.alg ?? '?'} with key <code>${info.header?.kid ?? '?'}</code>, <span data-part="expires">${expires}</span>. From <code>POST /auth/login</code>; sent
+      as <code>Authorization: Bearer …</code> (gRPC metadata <code>authorization</code>; query <code>access_token=</code> for EventSource and
+      browser WebSocket; <code>connection_init</code> for the GraphQL subscription). <${Decoded} header=${info.header} payload=${info.payload} />`;
   } else if (info.state === 'failed') {
     line = html`<strong>JWT</strong> for ${info.username}: ${info.error}`;
   } else {

@@ -125,8 +125,26 @@ async function sse(ctx) {
   };
   for (const type of [...REST_EVENT_TYPES, 'message']) source.addEventListener(type, onEvent);
   source.addEventListener('gap', () => ctx.report(lane, { kind: 'message' }));
-  source.onerror = async () => {
+  source.onerror = async (e) => {
     if (ctx.signal.aborted) return;
+    // The server's own `event: error` (the token that opened the stream expired) reaches the same
+    // handler as EventSource's errors, but as a message with data: {"code", "detail"}.
+    if (e instanceof MessageEvent && e.data) {
+      ctx.report(lane, { kind: 'message' });
+      source.close();
+      let said = {};
+      try {
+        said = JSON.parse(e.data);
+      } catch {
+        // Not JSON: shown as it came.
+      }
+      if (said.code === 'UNAUTHENTICATED' && (await ctx.renewed(auth))) {
+        sse(ctx);
+        return;
+      }
+      ctx.report(lane, { kind: 'state', status: 'refused', code: said.code ?? 'INTERNAL', detail: `event: error ${said.detail ?? e.data}` });
+      return;
+    }
     if (source.readyState === EventSource.CONNECTING) {
       ctx.report(lane, { kind: 'state', status: 'connecting', detail: 'the stream ended; EventSource reconnects with Last-Event-ID' });
       ctx.report(lane, { kind: 'request' });
@@ -141,6 +159,7 @@ async function sse(ctx) {
       probe.abort();
       // Its token expired (EventSource reconnects with the URL it was given): a new stream, a new token.
       if (response.status === 401 && (await ctx.renewed(auth))) {
+        source.close();
         sse(ctx);
         return;
       }
@@ -226,11 +245,13 @@ function graphqlWs(ctx) {
     const ws = new WebSocket(`${wsBase()}/graphql/ws`, 'graphql-transport-ws');
     // The browser cannot add headers to the handshake: the credential goes in connection_init.
     const payload = authHeaders(auth);
-    const refuse = (errors) => {
+    const refuse = async (errors) => {
       const ext = errors?.[0]?.extensions ?? {};
       const code = ext.canonicalCode ?? GRAPHQL_CODES[ext.code] ?? 'INTERNAL';
-      ctx.report(lane, { kind: 'state', status: 'refused', code, detail: errors?.[0]?.message ?? code });
       ws.final = true;
+      // The token expired under the subscription: a new connection with the renewed one.
+      if (code === 'UNAUTHENTICATED' && (await ctx.renewed(auth))) ws.final = false;
+      else ctx.report(lane, { kind: 'state', status: 'refused', code, detail: errors?.[0]?.message ?? code });
       ws.close(1000);
     };
     ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload }));
@@ -312,6 +333,8 @@ async function grpcStream(ctx) {
           if (f.trailers) {
             const t = parseTrailers(f.payload);
             if (t['grpc-status'] && t['grpc-status'] !== '0') {
+              // 16 when the token that opened the stream expired: with a renewed one, the loop opens another.
+              if (t['grpc-status'] === '16' && (await ctx.renewed(credential))) continue;
               const message = decodeURIComponent(t['grpc-message'] ?? '');
               ctx.report(lane, { kind: 'state', status: 'refused', code: canonicalCode(t['grpc-status']), detail: `grpc-status ${t['grpc-status']}${message ? ': ' + message : ''}` });
               final = true;
