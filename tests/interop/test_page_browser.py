@@ -6,17 +6,27 @@ see it, and saves screenshots into docs/screenshots/.
 Every test fails on a console error or warning, an uncaught exception, or a request (HTTP or
 WebSocket) for another origin: those are aborted and listed. The one thing allowed, and only in
 the steps that ask for it, is the browser's own network log line for an answer the step expects
-to be refused ("Failed to load resource: ... 401" while the credential is `none`).
+to be refused ("Failed to load resource: ... 401" while the credential is `none`, "... 403" for a
+write the credential may not make).
+
+The logins `alice` and `admin` are chosen like the keys: the page logs in itself at /auth/login and
+sends the JWT on every call (compare, the write, the six listeners); the tests check that alice
+reaches her own orders and only hers on all five protocols, that the page says which kind of
+credential is in use by reading the token's payload, and that when a token expires the page logs
+in again and its six listeners carry on.
 
 It needs the Python package playwright and Chromium at /usr/lib/chromium/chromium (Debian's
 `chromium` package; Playwright's own browser download is not used). Without them the module is
 skipped, unless PLAYGROUND_INTEROP=required, where that is a failure."""
+import contextlib
 import os
 import re
 import time
 from urllib.parse import urlsplit
 
 import pytest
+
+from conftest import serve
 
 CHROMIUM = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/lib/chromium/chromium")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -129,17 +139,25 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def opened(browser, server_url):
-    """A fresh browser tab on the page, watched; yields (page, watch)."""
+@contextlib.contextmanager
+def open_page(browser, base_url):
+    """A fresh browser tab on the page at `base_url`, watched; yields (page, watch)."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(20_000)
-    watch = Watch(page, server_url)
-    page.goto(server_url + "/")
+    watch = Watch(page, base_url)
+    page.goto(base_url + "/")
     expect(page.locator('[data-field="operation"]')).to_be_visible()
-    yield page, watch
-    context.close()
+    try:
+        yield page, watch
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def opened(browser, server_url):
+    with open_page(browser, server_url) as opened:
+        yield opened
 
 
 def screenshot(page, name):
@@ -195,7 +213,7 @@ def test_every_operation_has_its_labelled_inputs(opened):
     statuses = page.locator('[data-field="status"] option').evaluate_all("options => options.map(o => o.value)")
     assert statuses == ["pending", "paid", "shipped", "delivered", "cancelled"]
     credentials = page.locator('[data-field="credential"] option').evaluate_all("options => options.map(o => o.value)")
-    assert credentials[:3] == ["none", "demo-read-key", "demo-write-key"]
+    assert credentials == ["none", "demo-read-key", "demo-write-key", "alice", "admin"]
     # Every control has a name a screen reader can say.
     unnamed = page.evaluate(
         """() => [...document.querySelectorAll('button, select, input, textarea')]
@@ -267,9 +285,101 @@ def test_copy_as_without_a_clipboard_shows_the_text(opened):
     watch.assert_clean()
 
 
-def test_one_write_reaches_all_six_listeners(opened):
+def credential_info(page):
+    return page.locator('[data-part="credential-info"]')
+
+
+def choose_login(page, username):
+    """Chooses a login as the credential, and waits until the page holds its token."""
+    page.select_option('[data-field="credential"]', username)
+    expect(credential_info(page)).to_have_attribute("data-kind", "jwt")
+    expect(credential_info(page)).to_contain_text(f"JWT for {username}")
+    expect(credential_info(page).locator('[data-part="expires"]')).to_have_text(re.compile(r"^expires in \d+ (min|s)"))
+
+
+def run_list_user_orders(page, user_id, code):
+    page.select_option('[data-field="operation"]', "listUserOrders")
+    page.fill('[data-field="userId"]', str(user_id))
+    page.click('[data-action="run"]')
+    expect(lane(page, "rest").locator('[data-part="request"]')).to_contain_text(f"GET /api/v1/users/{user_id}/orders")
+    run_and_expect(page, code)
+    # Each of the five calls carried the JWT, not a key.
+    for protocol in LANES:
+        request = lane(page, protocol).locator('[data-part="request"]').text_content()
+        assert re.search(r"(?im)^\s*authorization: Bearer eyJ", request), f"{protocol} sent no bearer token:\n{request[:800]}"
+        assert "x-api-key" not in request.lower(), f"{protocol} sent an API key"
+
+
+def test_the_page_names_the_kind_of_credential(opened):
     page, watch = opened
-    page.select_option('[data-field="credential"]', "demo-write-key")
+    expect(credential_info(page)).to_have_attribute("data-kind", "apiKey")
+    expect(credential_info(page)).to_contain_text("API key")
+    # Without a credential the listeners are refused, each with a 401.
+    for path in ("/api/v1/events", "/api/v1/events/stream"):
+        watch.expected_refusals.add((401, path))
+    page.select_option('[data-field="credential"]', "none")
+    expect(credential_info(page)).to_have_attribute("data-kind", "none")
+    expect(page.locator('[data-delivery="sse"]')).to_have_attribute("data-code", "UNAUTHENTICATED")
+    choose_login(page, "admin")
+    expect(credential_info(page)).to_contain_text(re.compile(r"sub \d+, scopes users:read .* admin"))
+    # The decoded token: its header names the key, its payload the claims the server checks.
+    credential_info(page).locator("summary").click()
+    claims = credential_info(page).locator('[data-part="claims"]')
+    expect(claims).to_be_visible()
+
+    def claim(name):
+        return claims.locator(f'[data-claim="{name}"] td').nth(1).text_content()
+
+    assert claim("alg") == "ES256" and claim("typ") == "JWT" and claim("kid")
+    assert claim("preferred_username") == "admin" and re.fullmatch(r"\d+", claim("sub"))
+    assert claim("aud") == "api-playground" and claim("iss") == urlsplit(page.url)._replace(path="").geturl()
+    assert claim("scope").split()[-1] == "admin"
+    assert re.fullmatch(r"\d+ \(\d\d:\d\d:\d\d\)", claim("exp")), claim("exp")
+    exp, iat = (int(claim(name).split()[0]) for name in ("exp", "iat"))
+    assert exp - iat == 900, "the demo tokens live 15 minutes"
+    watch.assert_clean()
+
+
+def test_alice_reads_her_own_orders_and_no_one_elses(opened):
+    page, watch = opened
+    choose_login(page, "alice")
+    expect(credential_info(page).locator('[data-part="expires"]')).to_have_text(re.compile(r"^expires in 1[45] min"))
+    info = credential_info(page).text_content()
+    assert "sub 1" in info and "users:read orders:read orders:write products:read" in info, info
+    # The six listeners take her token too: query access_token, headers, connection_init.
+    for delivery in DELIVERIES:
+        expect(page.locator(f'[data-delivery="{delivery}"]')).to_have_attribute("data-state", "listening")
+    run_list_user_orders(page, 1, "OK")
+    run_list_user_orders(page, 42, "PERMISSION_DENIED")
+    expect(lane(page, "rest").locator('[data-part="response"]')).to_contain_text("may not touch the orders of user 42")
+    expect(lane(page, "grpc").locator(".proto-status")).to_contain_text("PERMISSION_DENIED")
+    expect(lane(page, "websocket").locator(".proto-status")).to_contain_text("-32003")
+
+    # Her scopes have users:read, not users:write: renaming user 1 (herself) is refused.
+    watch.expected_refusals.add((403, "/api/v1/users/1"))
+    page.click('[data-action="write"]')
+    result = page.locator('[data-panel="events"] .write-result')
+    expect(result).to_contain_text("403")
+    expect(result).to_contain_text("PERMISSION_DENIED")
+    expect(result).to_contain_text("users:write")
+    expect(result).to_contain_text("Authorization: Bearer eyJ")
+
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "page-jwt.png")
+    watch.assert_clean()
+
+
+def test_admin_reads_every_users_orders(opened):
+    page, watch = opened
+    choose_login(page, "admin")
+    run_list_user_orders(page, 42, "OK")
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("credential", ["demo-write-key", "admin"])
+def test_one_write_reaches_all_six_listeners(opened, credential):
+    page, watch = opened
+    page.select_option('[data-field="credential"]', credential)
     for delivery in DELIVERIES:
         expect(page.locator(f'[data-delivery="{delivery}"]')).to_have_attribute("data-state", "listening")
     # graphql-transport-ws does not acknowledge a subscribe: give the server a moment to take it.
@@ -284,7 +394,10 @@ def test_one_write_reaches_all_six_listeners(opened):
         seqs.add(card.locator('[data-part="seq"]').text_content())
     assert len(seqs) == 1, f"the listeners saw different seqs: {seqs}"
     page.evaluate("document.querySelector('[data-panel=\"events\"]').scrollIntoView({block: 'center'})")
-    screenshot(page, "page-events.png")
+    if credential == "demo-write-key":
+        screenshot(page, "page-events.png")
+    else:
+        expect(page.locator('[data-panel="events"] .write-result')).to_contain_text("Authorization: Bearer eyJ")
     # Polling keeps paying while nothing happens: its request count grows on its own.
     polls = page.locator('[data-delivery="poll"] [data-part="cost"]')
     before = int(polls.text_content().split()[0])
@@ -312,3 +425,42 @@ def test_the_page_is_small(opened):
     print(f"page assets: {len(resources) + 1} files, {total} bytes; "
           f"DOMContentLoaded at {navigation['domContentLoadedEventEnd']:.0f} ms")
     watch.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def short_lived_url(tmp_path_factory):
+    """A server whose access tokens live three seconds."""
+    config = tmp_path_factory.mktemp("playground-config") / "short-tokens.toml"
+    config.write_text('[auth]\naccess_token_ttl = "3s"\n')
+    with serve("--config", str(config)) as url:
+        yield url
+
+
+def test_the_page_logs_in_again_when_its_token_expires(browser, short_lived_url):
+    """Streams end when the token that opened them expires (SSE event: error, gRPC status 16, /ws
+    close 1008, a GraphQL error): the page logs in again and every listener carries on."""
+    with open_page(browser, short_lived_url) as (page, watch):
+        logins = []
+        page.on("request", lambda request: logins.append(request.url) if urlsplit(request.url).path == "/auth/login" else None)
+        choose_login(page, "admin")
+        expect(credential_info(page).locator('[data-part="expires"]')).to_have_text(re.compile(r"^expires in [0-3] s$"))
+        for delivery in DELIVERIES:
+            expect(page.locator(f'[data-delivery="{delivery}"]')).to_have_attribute("data-state", "listening")
+        # Two lifetimes and their leeway: every stream was cut at least once. (The page's requests go
+        # through this process's route handler: wait without blocking it.)
+        page.wait_for_timeout(8000)
+        assert len(logins) >= 3, f"the page logged in {len(logins)} times in 8 s with 3 s tokens"
+        for delivery in ("sse", "websocket", "grpc-stream"):
+            cost = page.locator(f'[data-delivery="{delivery}"] [data-part="cost"]').text_content()
+            assert int(cost.split()[0]) >= 2, f"{delivery} did not open a new stream: {cost}"
+        for delivery in DELIVERIES:
+            expect(page.locator(f'[data-delivery="{delivery}"]')).to_have_attribute("data-state", "listening")
+        page.click('[data-action="write"]')
+        expect(page.locator('[data-panel="events"] .write-result')).to_contain_text("200")
+        seqs = set()
+        for delivery in DELIVERIES:
+            card = page.locator(f'[data-delivery="{delivery}"]')
+            expect(card.locator('[data-part="seq"]')).to_have_text(re.compile(r"^\d+$"))
+            seqs.add(card.locator('[data-part="seq"]').text_content())
+        assert len(seqs) == 1, f"the listeners saw different seqs: {seqs}"
+        watch.assert_clean()

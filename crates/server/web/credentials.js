@@ -121,6 +121,6 @@ export function describe(value) {
   if (logins.has(value)) return { ...base, state: 'logging-in' };
   if (!cached) return { ...base, state: 'idle' };
   if (cached.error) return { ...base, state: 'failed', error: cached.error };
-  const { header, payload } = decode(cached.token);
-  return { ...base, state: 'ready', token: cached.token, header, payload, expires: cached.expires };
+  const { header, payload, signature } = decode(cached.token);
+  return { ...base, state: 'ready', token: cached.token, header, payload, signature, expires: cached.expires };
 }

@@ -43,17 +43,47 @@ function duration(ms) {
   return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
 }
 
-const when = (seconds) => (typeof seconds === 'number' ? new Date(seconds * 1000).toLocaleTimeString('en-GB') : '');
+const when = (seconds) => new Date(seconds * 1000).toLocaleTimeString('en-GB');
 
-/** The token's header and payload as JSON, with exp and iat also as times. */
-function Decoded({ header, payload }) {
-  const times = ['iat', 'exp'].filter((k) => typeof payload?.[k] === 'number').map((k) => `${k} ${payload[k]} = ${when(payload[k])}`);
+// What each part of the token is for, as the server reads it.
+const MEANING = {
+  alg: 'signature algorithm: the server takes ES256 only (never none, never HS256)',
+  typ: 'the kind of token',
+  kid: 'which of the server’s keys signed it',
+  sub: 'subject: the user id; without admin, a token reaches only that user’s orders',
+  preferred_username: 'the user’s name, for showing',
+  scope: 'what it may do, space-separated',
+  exp: 'expires at (Unix seconds; the server allows 1 s of clock skew)',
+  iat: 'issued at',
+  nbf: 'not valid before',
+  iss: 'issuer: the server that signed it',
+  aud: 'audience: who is to accept it',
+  jti: 'this token’s own id',
+};
+
+function Claim({ part, name, value }) {
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  const time = (name === 'exp' || name === 'iat' || name === 'nbf') && typeof value === 'number' ? ` (${when(value)})` : '';
+  return html`<tr data-claim=${name}><td>${part}</td><th scope="row"><code>${name}</code></th>
+    <td><code>${shown}</code>${time}</td><td>${MEANING[name] ?? ''}</td></tr>`;
+}
+
+/** The token's header and payload, claim by claim, with what each is for. */
+function Decoded({ header, payload, signature }) {
   return html`<details class="decoded">
     <summary>the token, decoded</summary>
-    <p class="muted">Base64url-decoded in this browser. The browser does not check the signature: the server does, on every
-      call, with the public key named by <code>kid</code> (published at <a href="/.well-known/jwks.json">/.well-known/jwks.json</a>).</p>
-    <pre class="code">header  ${JSON.stringify(header)}
-payload ${JSON.stringify(payload, null, 2)}${times.length ? '\n' + times.join(', ') : ''}</pre>
+    <p class="muted">A JWT is three base64url parts joined by dots: header, payload, signature. This browser decoded the
+      first two; it does not check the signature: the server does, on every call, with the public key named by <code>kid</code> (published
+      at <a href="/.well-known/jwks.json">/.well-known/jwks.json</a>).</p>
+    <div class="claims-scroll"><table class="claims" data-part="claims">
+      <thead><tr><th scope="col">part</th><th scope="col">name</th><th scope="col">value</th><th scope="col">what it is</th></tr></thead>
+      <tbody>
+        ${Object.entries(header ?? {}).map(([name, value]) => html`<${Claim} key=${'h.' + name} part="header" name=${name} value=${value} />`)}
+        ${Object.entries(payload ?? {}).map(([name, value]) => html`<${Claim} key=${'p.' + name} part="payload" name=${name} value=${value} />`)}
+        <tr><td>signature</td><th scope="row">—</th><td>${`${Math.floor((signature.length * 3) / 4)} bytes`}</td>
+          <td>ECDSA P-256 over the first two parts: changing one character of them makes it fail</td></tr>
+      </tbody>
+    </table></div>
   </details>`;
 }
 
@@ -83,10 +113,10 @@ export function CredentialInfo({ value }) {
     const p = info.payload ?? {};
     const left = info.expires - Date.now();
     const expires = left > 0 ? `expires in ${duration(left)}` : `expired ${duration(-left)} ago; the next call logs in again`;
-    line = html`<strong>JWT</strong> for ${p.preferred_username ?? info.username} (sub ${p.sub ?? '?'}, scopes <code>${p.scope ?? ''}</code>), signed
-      ${info.header?.alg ?? '?'} with key <code>${info.header?.kid ?? '?'}</code>, <span data-part="expires">${expires}</span>. From <code>POST /auth/login</code>; sent
-      as <code>Authorization: Bearer …</code> (gRPC metadata <code>authorization</code>; query <code>access_token=</code> for EventSource and
-      browser WebSocket; <code>connection_init</code> for the GraphQL subscription). <${Decoded} header=${info.header} payload=${info.payload} />`;
+    line = html`<strong>JWT</strong> for ${p.preferred_username ?? info.username} (sub ${p.sub ?? '?'}, scopes <code class="scopes">${p.scope ?? ''}</code>), signed ${info.header?.alg ?? '?'} with
+      key <code>${info.header?.kid ?? '?'}</code>, <span data-part="expires">${expires}</span>. From <code>POST /auth/login</code>; sent as <code>Authorization: Bearer …</code> (gRPC
+      metadata <code>authorization</code>; query <code>access_token=</code> for EventSource and browser WebSocket; <code>connection_init</code> for the GraphQL
+      subscription). <${Decoded} header=${info.header} payload=${info.payload} signature=${info.signature} />`;
   } else if (info.state === 'failed') {
     line = html`<strong>JWT</strong> for ${info.username}: ${info.error}`;
   } else {

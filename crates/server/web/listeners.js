@@ -2,10 +2,11 @@
 // style does: polling, long polling, Server-Sent Events, JSON-RPC push on /ws, a GraphQL
 // subscription (graphql-transport-ws) and a gRPC server stream (gRPC-Web over fetch).
 //
-// listen(credential, report) starts all six and answers { stop }; credential() answers the
-// credential as resolved now ({}, { apiKey } or { token }), asked again for every new request or
-// connection, so a token renewed after the last one expired is the one sent. Each listener
-// reports to report(lane, what):
+// listen(resolve, report) starts all six and answers { stop }; resolve() answers the credential
+// as it is now ({}, { apiKey } or { token }), asked again for every new request or connection, so
+// a renewed token is the one sent. A stream the server ends because its token expired (SSE
+// `event: error`, /ws close 1008, a GraphQL error, gRPC status 16) is opened again with the
+// renewed token. Each listener reports to report(lane, what):
 //   { kind: 'state', status: 'connecting' | 'listening' | 'refused' | 'closed', code?, detail? }
 //   { kind: 'request' }  one more HTTP request or connection
 //   { kind: 'message' }  one more message received on a connection
@@ -186,6 +187,11 @@ function socket(ctx, lane, open) {
     ctx.onStop(() => (ws.readyState === WebSocket.CONNECTING ? ws.addEventListener('open', () => ws.close(1000)) : ws.close(1000)));
     ws.addEventListener('close', async (close) => {
       if (ctx.signal.aborted || ws.final) return;
+      // Closed by the listener itself to start again with a renewed token: at once.
+      if (ws.renew) {
+        connect();
+        return;
+      }
       const why = `closed ${close.code}${close.reason ? ' “' + close.reason + '”' : ''}`;
       const refusedWith = { 1008: 'UNAUTHENTICATED', 1013: 'UNAVAILABLE', 4401: 'UNAUTHENTICATED', 4403: 'PERMISSION_DENIED' }[close.code];
       // Refused for a token that has expired since: connect again with the renewed one.
@@ -227,6 +233,8 @@ function jsonRpc(ctx) {
         ws.final = true;
         ws.close(1000);
       } else if (msg.id === 1) {
+        // The subscription starts after this seq: a reconnect resumes from it, missing nothing.
+        if (lastSeq === null && msg.result?.afterSeq != null) lastSeq = String(msg.result.afterSeq);
         ctx.report(lane, { kind: 'state', status: 'listening' });
       } else if (msg.method === 'event') {
         const e = msg.params?.event ?? {};
@@ -245,13 +253,19 @@ function graphqlWs(ctx) {
     const ws = new WebSocket(`${wsBase()}/graphql/ws`, 'graphql-transport-ws');
     // The browser cannot add headers to the handshake: the credential goes in connection_init.
     const payload = authHeaders(auth);
+    let ending = false; // refused: the `complete` that follows says nothing more
     const refuse = async (errors) => {
       const ext = errors?.[0]?.extensions ?? {};
       const code = ext.canonicalCode ?? GRAPHQL_CODES[ext.code] ?? 'INTERNAL';
+      ending = true;
       ws.final = true;
       // The token expired under the subscription: a new connection with the renewed one.
-      if (code === 'UNAUTHENTICATED' && (await ctx.renewed(auth))) ws.final = false;
-      else ctx.report(lane, { kind: 'state', status: 'refused', code, detail: errors?.[0]?.message ?? code });
+      if (code === 'UNAUTHENTICATED' && (await ctx.renewed(auth))) {
+        ws.final = false;
+        ws.renew = true;
+      } else {
+        ctx.report(lane, { kind: 'state', status: 'refused', code, detail: errors?.[0]?.message ?? code });
+      }
       ws.close(1000);
     };
     ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload }));
@@ -282,7 +296,7 @@ function graphqlWs(ctx) {
         const eventType = e.type.toLowerCase().replace('_', '.');
         lastSeq = String(e.seq);
         ctx.report(lane, { kind: 'event', seq: lastSeq, eventType, name: e.data?.name, at });
-      } else if (msg.type === 'complete') {
+      } else if (msg.type === 'complete' && !ending) {
         ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the server completed the subscription' });
       }
     };
@@ -302,6 +316,7 @@ async function grpcStream(ctx) {
     ctx.report(lane, { kind: 'request' });
     ctx.report(lane, { kind: 'state', status: 'connecting' });
     let final = false;
+    let renew = false; // the stream ended for a token since renewed: open the next one at once
     try {
       const response = await fetch('/playground.v1.EventService/WatchEvents', {
         method: 'POST',
@@ -334,7 +349,10 @@ async function grpcStream(ctx) {
             const t = parseTrailers(f.payload);
             if (t['grpc-status'] && t['grpc-status'] !== '0') {
               // 16 when the token that opened the stream expired: with a renewed one, the loop opens another.
-              if (t['grpc-status'] === '16' && (await ctx.renewed(credential))) continue;
+              if (t['grpc-status'] === '16' && (await ctx.renewed(credential))) {
+                renew = true;
+                continue;
+              }
               const message = decodeURIComponent(t['grpc-message'] ?? '');
               ctx.report(lane, { kind: 'state', status: 'refused', code: canonicalCode(t['grpc-status']), detail: `grpc-status ${t['grpc-status']}${message ? ': ' + message : ''}` });
               final = true;
@@ -352,6 +370,7 @@ async function grpcStream(ctx) {
       if (ctx.signal.aborted) return;
     }
     if (final || ctx.signal.aborted) return;
+    if (renew) continue;
     ctx.report(lane, { kind: 'state', status: 'closed', detail: 'the stream ended; reconnecting' });
     await sleep(RETRY_MS, ctx.signal);
   }

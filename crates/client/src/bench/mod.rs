@@ -41,6 +41,10 @@ pub struct BenchArgs {
     pub connections: usize,
     #[arg(long, default_value = "demo-read-key")]
     pub api_key: String,
+    /// A bearer token (from `/auth/login` or `/oauth/token`) to send instead of the API key,
+    /// to measure what verifying a JWT costs against looking up a key.
+    #[arg(long)]
+    pub token: Option<String>,
     /// Key for the writes of the `push` suite.
     #[arg(long, default_value = "demo-write-key")]
     pub write_api_key: String,
@@ -53,6 +57,16 @@ pub struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+impl BenchArgs {
+    /// The header (and gRPC metadata) that carries the credential, and its value.
+    fn credential(&self) -> (&'static str, String) {
+        match &self.token {
+            Some(token) => ("authorization", format!("Bearer {token}")),
+            None => ("x-api-key", self.api_key.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -158,7 +172,7 @@ enum Client {
         client: reqwest::Client,
         request: reqwest::Request,
     },
-    Grpc(UserServiceClient<tonic::transport::Channel>, u64, String),
+    Grpc(UserServiceClient<tonic::transport::Channel>, u64, (&'static str, String)),
     WebSocket(
         Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>,
         String,
@@ -176,8 +190,9 @@ impl Client {
         let http = || reqwest::Client::builder().http1_only().pool_max_idle_per_host(1).build();
         let id = args.id;
         let product = |client: reqwest::Client| {
-            let request =
-                client.get(format!("{base}/api/v1/products/{}", args.product_id)).header("x-api-key", &args.api_key);
+            let request = client
+                .get(format!("{base}/api/v1/products/{}", args.product_id))
+                .header(args.credential().0, args.credential().1);
             (client, request)
         };
         Ok(match scenario {
@@ -202,8 +217,10 @@ impl Client {
             }
             Scenario::Rest => {
                 let client = http()?;
-                let request =
-                    client.get(format!("{base}/api/v1/users/{id}")).header("x-api-key", &args.api_key).build()?;
+                let request = client
+                    .get(format!("{base}/api/v1/users/{id}"))
+                    .header(args.credential().0, args.credential().1)
+                    .build()?;
                 Client::Http { client, request }
             }
             Scenario::GraphQlOneField | Scenario::GraphQlNested | Scenario::GraphQlNestedUnbatched => {
@@ -215,7 +232,7 @@ impl Client {
                 let batching = if scenario == Scenario::GraphQlNestedUnbatched { "off" } else { "on" };
                 let request = client
                     .post(format!("{base}/graphql"))
-                    .header("x-api-key", &args.api_key)
+                    .header(args.credential().0, args.credential().1)
                     .header("x-playground-batching", batching)
                     .json(&serde_json::json!({ "query": query }))
                     .build()?;
@@ -226,7 +243,7 @@ impl Client {
                 let query = format!("{{\"query\":\"{{ user(id: \\\"{id}\\\") {{ id name email }} }}\"}}");
                 let request = client
                     .post(format!("{base}/graphql"))
-                    .header("x-api-key", &args.api_key)
+                    .header(args.credential().0, args.credential().1)
                     .header("content-type", "application/json")
                     .body(query)
                     .build()?;
@@ -240,7 +257,7 @@ impl Client {
                 );
                 let request = client
                     .post(format!("{base}/soap"))
-                    .header("x-api-key", &args.api_key)
+                    .header(args.credential().0, args.credential().1)
                     .header("content-type", "text/xml; charset=utf-8")
                     .header("soapaction", format!("\"{}/GetUser\"", crate::requests::SOAP_NAMESPACE))
                     .body(envelope)
@@ -249,10 +266,14 @@ impl Client {
             }
             Scenario::Grpc => {
                 let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?.connect().await?;
-                Client::Grpc(UserServiceClient::new(channel), id, args.api_key.clone())
+                Client::Grpc(UserServiceClient::new(channel), id, args.credential())
             }
             Scenario::WebSocket => {
-                let ws_url = format!("{}/ws?api_key={}", base.replacen("http", "ws", 1), args.api_key);
+                let query = match &args.token {
+                    Some(token) => format!("access_token={token}"),
+                    None => format!("api_key={}", args.api_key),
+                };
+                let ws_url = format!("{}/ws?{query}", base.replacen("http", "ws", 1));
                 let (socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
                 let call =
                     format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":{id}}}}}");
@@ -284,9 +305,9 @@ impl Client {
                 anyhow::ensure!(ok && !bytes.windows(7).any(|w| w == b"\"errors"), "error answer");
                 Ok(bytes.len() as u64)
             }
-            Client::Grpc(client, id, key) => {
+            Client::Grpc(client, id, (name, value)) => {
                 let mut request = tonic::Request::new(GetUserRequest { id: *id });
-                request.metadata_mut().insert("x-api-key", key.parse()?);
+                request.metadata_mut().insert(*name, value.parse()?);
                 let response = client.get_user(request).await?;
                 Ok(prost::Message::encoded_len(response.get_ref()) as u64)
             }
@@ -417,7 +438,10 @@ async fn compare_cost(base: &str, args: &BenchArgs) -> anyhow::Result<()> {
     use crate::compare::{lane, Options};
     let target = crate::requests::Target::from_url(base).await?;
     let call = Call::GetUser(IdArgs { id: args.id });
-    let credential = Credential::ApiKey(args.api_key.clone());
+    let credential = match &args.token {
+        Some(token) => Credential::Bearer(token.clone()),
+        None => Credential::ApiKey(args.api_key.clone()),
+    };
     let mut rows = Vec::new();
     for capture in [true, false] {
         eprintln!("measuring compare with capture {} for {} s ...", if capture { "on" } else { "off" }, args.duration);
