@@ -10,6 +10,7 @@
 //! - [`decode`]: the tape made readable (HTTP/2 frames, HPACK, protobuf, WebSocket frames)
 //! - [`copy_as`]: the same call as curl, grpcurl, websocat and Python
 //! - [`compare`]: all five side by side
+//! - [`walkthrough`]: the OAuth 2.0 authorization code flow, step by step, recorded
 //! - [`bench`]: throughput and latency of every protocol
 
 pub mod bench;
@@ -21,5 +22,6 @@ pub mod decode;
 pub mod exchange;
 pub mod outcome;
 pub mod requests;
+pub mod walkthrough;
 
 pub use call::{Call, Credential, Protocol};

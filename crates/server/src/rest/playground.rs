@@ -9,6 +9,7 @@ use std::time::Duration;
 use playground_client::call::{Call, Credential};
 use playground_client::compare::{compare, Comparison, Options};
 use playground_client::requests::Target;
+use playground_client::walkthrough::{authorization_code, Walkthrough};
 use playground_domain::{DomainError, ErrorCode};
 use poem_openapi::{Enum, Object, OpenApi};
 use tokio::sync::Semaphore;
@@ -96,6 +97,37 @@ fn operation_name(operation: CompareOperation) -> &'static str {
     }
 }
 
+/// The user who approves at the consent page of an OAuth walkthrough.
+#[derive(Debug, Object, serde::Deserialize)]
+#[oai(example)]
+pub struct WalkthroughRequest {
+    #[oai(validator(min_length = 1, max_length = 200))]
+    pub username: String,
+    #[oai(validator(max_length = 200))]
+    pub password: String,
+}
+
+impl poem_openapi::types::Example for WalkthroughRequest {
+    fn example() -> Self {
+        WalkthroughRequest { username: "alice".into(), password: "alice-password".into() }
+    }
+}
+
+impl PlaygroundApi {
+    /// A place in the bounded pool of runs, and this server's own address.
+    fn admit(&self) -> Result<(&Target, tokio::sync::OwnedSemaphorePermit), DomainError> {
+        let Some(target) = &self.comparisons.target else {
+            let message = "comparisons run over plain HTTP; this server speaks TLS";
+            return Err(DomainError::new(ErrorCode::Unavailable, message));
+        };
+        let Ok(run) = self.comparisons.runs.clone().try_acquire_owned() else {
+            let message = "as many comparisons as the server runs at once are running; retry in a moment";
+            return Err(DomainError::retry_after(ErrorCode::Unavailable, message, 1));
+        };
+        Ok((target, run))
+    }
+}
+
 #[OpenApi(prefix_path = "/api/v1/playground", tag = "super::Tag::Playground")]
 impl PlaygroundApi {
     /// Run one operation on REST, GraphQL, gRPC, WebSocket and SOAP, and answer what crossed the wire
@@ -117,15 +149,22 @@ impl PlaygroundApi {
             (None, Some(token)) => Credential::Bearer(token),
             (Some(_), Some(_)) => return Err(DomainError::invalid("token", "send apiKey or token, not both").into()),
         };
-        let Some(target) = &self.comparisons.target else {
-            let message = "comparisons run over plain HTTP; this server speaks TLS";
-            return Err(DomainError::new(ErrorCode::Unavailable, message).into());
-        };
-        let Ok(_run) = self.comparisons.runs.clone().try_acquire_owned() else {
-            let message = "as many comparisons as the server runs at once are running; retry in a moment";
-            return Err(DomainError::retry_after(ErrorCode::Unavailable, message, 1).into());
-        };
+        let (target, _run) = self.admit()?;
         let options = Options { capture: true, lane_timeout: LANE_TIMEOUT };
         Ok(JsonBody(compare(target, &call, &credential, options).await))
+    }
+
+    /// Walk through the OAuth 2.0 authorization code flow with PKCE, every exchange recorded
+    ///
+    /// The server's own client plays the public client `demo-spa` and, at the consent page, the
+    /// user named here: discovery, the authorization request, consent and the redirect with the
+    /// code, the token exchange, an API call with the access token, and a refresh. A step that
+    /// does not answer as the flow needs ends it, with the reason in `error`.
+    #[oai(path = "/oauth-walkthrough", method = "post")]
+    async fn oauth_walkthrough(&self, body: JsonBody<WalkthroughRequest>) -> Answer<JsonBody<Walkthrough>> {
+        let JsonBody(WalkthroughRequest { username, password }) = body;
+        let (target, _run) = self.admit()?;
+        let walk = tokio::time::timeout(LANE_TIMEOUT * 2, authorization_code(target, &username, &password)).await;
+        walk.map(JsonBody).map_err(|_| DomainError::new(ErrorCode::Unavailable, "the walkthrough took too long").into())
     }
 }
