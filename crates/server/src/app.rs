@@ -27,7 +27,12 @@ pub async fn build(
     if let Some(seed) = settings.seed {
         playground_domain::seed::seed(&playground, seed);
     }
-    let tokens = crate::tokens::Tokens::new(base_url, settings.access_token_ttl, settings.signing_key_lifetime)?;
+    let tokens = crate::tokens::Tokens::with_keys(
+        base_url,
+        settings.access_token_ttl,
+        settings.signing_key_lifetime,
+        &settings.signing_keys,
+    )?;
     let gate = Arc::new(Gate::new(settings, playground, shutdown, Arc::new(tokens)));
     let limits = &settings.limits;
     let comparisons = rest::Comparisons {

@@ -96,6 +96,7 @@ struct AuthFile {
     access_token_ttl: Option<String>,
     refresh_token_ttl: Option<String>,
     signing_key_lifetime: Option<String>,
+    signing_keys: Option<Vec<PathBuf>>,
     api_keys: Option<Vec<ApiKeyFile>>,
     users: Option<Vec<UserFile>>,
     clients: Option<Vec<ClientFile>>,
@@ -219,6 +220,8 @@ pub struct Settings {
     pub refresh_token_ttl: std::time::Duration,
     /// How long one key signs tokens before a new one takes over (the old one still verifies).
     pub signing_key_lifetime: std::time::Duration,
+    /// PKCS#8 PEM files of ES256 keys: the first signs, the others verify. None: made at start.
+    pub signing_keys: Vec<PathBuf>,
     pub default_tier: RateTier,
     pub tiers: BTreeMap<String, RateTier>,
     pub event_history: usize,
@@ -310,6 +313,7 @@ impl Settings {
             access_token_ttl: std::time::Duration::from_secs(15 * 60),
             refresh_token_ttl: std::time::Duration::from_secs(24 * 3600),
             signing_key_lifetime: std::time::Duration::from_secs(24 * 3600),
+            signing_keys: Vec::new(),
             default_tier: RateTier { burst: 100, per_second: 20 },
             tiers: BTreeMap::new(),
             event_history: playground_domain::events::DEFAULT_HISTORY,
@@ -323,6 +327,10 @@ impl Settings {
             },
         };
         settings.apply(file)?;
+        // Key files are named relative to the config file, wherever the server is started from.
+        if let Some(dir) = args.config.as_deref().and_then(Path::parent) {
+            settings.signing_keys = settings.signing_keys.iter().map(|path| dir.join(path)).collect();
+        }
         Ok(settings)
     }
 
@@ -333,6 +341,9 @@ impl Settings {
         }
         if let Some(ttl) = auth.refresh_token_ttl {
             self.refresh_token_ttl = parse_duration(&ttl).context("[auth] refresh_token_ttl")?;
+        }
+        if let Some(files) = auth.signing_keys {
+            self.signing_keys = files;
         }
         if let Some(lifetime) = auth.signing_key_lifetime {
             self.signing_key_lifetime = parse_duration(&lifetime).context("[auth] signing_key_lifetime")?;

@@ -92,8 +92,22 @@ impl SigningKey {
     fn generate() -> anyhow::Result<SigningKey> {
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
             .map_err(|_| anyhow::anyhow!("could not make a P-256 key"))?;
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
-            .map_err(|_| anyhow::anyhow!("could not read the P-256 key just made"))?;
+        SigningKey::from_pkcs8(pkcs8.as_ref())
+    }
+
+    /// A PKCS#8 EC P-256 private key file (`openssl genpkey -algorithm EC -pkeyopt
+    /// ec_paramgen_curve:P-256`), as `[auth] signing_keys` names them.
+    fn from_pem_file(path: &std::path::Path) -> anyhow::Result<SigningKey> {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::PrivatePkcs8KeyDer;
+        let der = PrivatePkcs8KeyDer::from_pem_file(path)
+            .map_err(|error| anyhow::anyhow!("{}: not a PKCS#8 PEM private key ({error})", path.display()))?;
+        SigningKey::from_pkcs8(der.secret_pkcs8_der()).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+    }
+
+    fn from_pkcs8(pkcs8: &[u8]) -> anyhow::Result<SigningKey> {
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
+            .map_err(|_| anyhow::anyhow!("not an EC P-256 key for ES256"))?;
         // An uncompressed point: 0x04, then x and y, 32 bytes each.
         let point = pair.public_key().as_ref();
         anyhow::ensure!(point.len() == 65 && point[0] == 4, "unexpected P-256 public key encoding");
@@ -112,7 +126,7 @@ impl SigningKey {
         };
         Ok(SigningKey {
             decoding: DecodingKey::from_ec_components(&x, &y)?,
-            encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
+            encoding: EncodingKey::from_ec_der(pkcs8),
             kid,
             jwk,
             made_at: OffsetDateTime::now_utc(),
@@ -136,6 +150,28 @@ pub struct Tokens {
 impl Tokens {
     /// `issuer` is the server's base URL; `ttl` the access-token lifetime.
     pub fn new(issuer: &str, ttl: Duration, key_lifetime: Duration) -> anyhow::Result<Tokens> {
+        Tokens::with_keys(issuer, ttl, key_lifetime, &[])
+    }
+
+    /// With keys from files: the first signs, the others still verify the tokens they signed
+    /// before a restart (rotation by configuration). Without files, a key is made at start.
+    pub fn with_keys(
+        issuer: &str,
+        ttl: Duration,
+        key_lifetime: Duration,
+        files: &[std::path::PathBuf],
+    ) -> anyhow::Result<Tokens> {
+        let keys = if files.is_empty() {
+            vec![SigningKey::generate()?]
+        } else {
+            let now = OffsetDateTime::now_utc();
+            let mut keys =
+                files.iter().map(|path| SigningKey::from_pem_file(path)).collect::<anyhow::Result<Vec<_>>>()?;
+            for older in keys.iter_mut().skip(1) {
+                older.retired_at = Some(now);
+            }
+            keys
+        };
         // One algorithm, named: a token claiming `none`, HS256 or anything else is refused
         // before any key is tried, which is what stops algorithm-confusion attacks.
         let mut validation = Validation::new(Algorithm::ES256);
@@ -144,7 +180,7 @@ impl Tokens {
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         Ok(Tokens {
-            keys: RwLock::new(vec![SigningKey::generate()?]),
+            keys: RwLock::new(keys),
             issuer: issuer.to_owned(),
             ttl,
             key_lifetime,

@@ -257,3 +257,43 @@ async fn the_oauth_walkthrough_records_every_step_of_the_code_flow() {
     assert!(refused["error"].as_str().is_some_and(|e| e.contains("401")), "{refused}");
     assert_eq!(refused["steps"].as_array().map(Vec::len), Some(3), "it stops at the consent");
 }
+
+#[tokio::test]
+async fn signing_keys_from_files_rotate_across_restarts() {
+    let dir = std::env::temp_dir().join(format!("playground-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let key = |name: &str| {
+        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("P-256 key");
+        let path = dir.join(name);
+        std::fs::write(&path, pair.serialize_pem()).expect("write key");
+        path
+    };
+    let (old, new, stranger) = (key("old.pem"), key("new.pem"), key("stranger.pem"));
+    let mut rotated = settings();
+    rotated.signing_keys = vec![new.clone(), old.clone()];
+    let app = spawn_app_with(rotated).await;
+    let jwks: Value = app
+        .http
+        .get(format!("{}/.well-known/jwks.json", app.base))
+        .send()
+        .await
+        .expect("jwks")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2), "{jwks}");
+    let alice = settings().accounts.into_iter().find(|a| a.username == "alice").expect("alice");
+    let signed_by = |file: &std::path::Path| {
+        let ttl = std::time::Duration::from_secs(60);
+        let tokens = api_playground::tokens::Tokens::with_keys(&app.base, ttl, ttl, &[file.to_owned()]).expect("keys");
+        tokens.issue(&alice).map(|(token, _)| token).expect("token")
+    };
+    let status = |token: String| {
+        let request = app.http.get(format!("{}/api/v1/users/1/orders", app.base)).bearer_auth(token);
+        async move { request.send().await.expect("GET").status().as_u16() }
+    };
+    assert_eq!(status(token(&app, "alice").await).await, 200, "the first key signs");
+    assert_eq!(status(signed_by(&old)).await, 200, "a token the previous key signed still verifies");
+    assert_eq!(status(signed_by(&stranger)).await, 401, "a key the server was not given does not");
+    let _ = std::fs::remove_dir_all(&dir);
+}
