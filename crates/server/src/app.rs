@@ -133,10 +133,19 @@ fn banner(settings: &Settings, base_url: &str, addr: SocketAddr) -> String {
         let keys: Vec<String> = settings.api_keys.iter().map(|key| format!("{} [{}]", key.key, key.scopes)).collect();
         let logins: Vec<String> =
             settings.accounts.iter().map(|account| format!("{} / {}", account.username, account.password)).collect();
+        let clients: Vec<String> = settings
+            .clients
+            .iter()
+            .map(|client| match &client.secret {
+                Some(secret) => format!("{} / {} (confidential)", client.client_id, secret),
+                None => format!("{} (public, PKCE)", client.client_id),
+            })
+            .collect();
         format!(
-            "api keys   {}  (header X-API-Key or query api_key)\n  logins     {}  (POST {base_url}/auth/login -> JWT; keys at /.well-known/jwks.json)",
+            "api keys   {}  (header X-API-Key or query api_key)\n  logins     {}  (POST {base_url}/auth/login -> JWT; keys at /.well-known/jwks.json)\n  oauth      {}  ({base_url}/.well-known/oauth-authorization-server)",
             keys.join(", "),
-            logins.join(", ")
+            logins.join(", "),
+            clients.join(", ")
         )
     };
     let data = match settings.seed {

@@ -20,9 +20,10 @@ async fn prints_its_address_first_serves_and_exits_cleanly_on_sigterm() {
     let url =
         first.strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line {first:?}")).to_owned();
     assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
-    let banner: Vec<String> = lines.by_ref().take(12).map(|l| l.expect("utf-8")).collect();
+    let banner: Vec<String> = lines.by_ref().take(13).map(|l| l.expect("utf-8")).collect();
     assert!(banner.iter().any(|l| l.contains("demo-read-key")), "{banner:?}");
     assert!(banner.iter().any(|l| l.contains("alice / alice-password")), "{banner:?}");
+    assert!(banner.iter().any(|l| l.contains("demo-spa (public, PKCE)")), "{banner:?}");
     let health = reqwest::get(format!("{url}/healthz")).await.expect("healthz");
     assert_eq!(health.status(), 200);
     let ready = reqwest::get(format!("{url}/readyz")).await.expect("readyz");
