@@ -90,6 +90,8 @@ pub struct Lane {
     /// Every write and read on the socket, in order, with its time.
     pub exchange: Vec<Step>,
     /// Why the lane has no answer (refused connection, time-out), if it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub error: Option<String>,
     /// The same call as a command and as Python.
     pub copy_as: CopyAs,

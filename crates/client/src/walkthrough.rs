@@ -39,6 +39,8 @@ pub struct WalkStep {
 pub struct Walkthrough {
     pub steps: Vec<WalkStep>,
     /// Set when a step did not answer as the flow needs; the steps before it are kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", oai(skip_serializing_if_is_none))]
     pub error: Option<String>,
 }
 

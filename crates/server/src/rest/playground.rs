@@ -47,10 +47,10 @@ pub struct CompareRequest {
     #[serde(default)]
     pub args: Option<serde_json::Value>,
     /// An API key every lane sends (`X-API-Key`, gRPC `x-api-key`, ...); leave out for none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::present")]
     pub api_key: Option<String>,
     /// A bearer token every lane sends instead of an API key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::json::present")]
     pub token: Option<String>,
 }
 
