@@ -85,6 +85,7 @@ pub async fn build(
                 .data(ws::ConnectionLimits {
                     max_message_bytes: limits.max_body_bytes,
                     ping_interval: settings.ws_ping_interval,
+                    max_batch: limits.jsonrpc_max_batch,
                 })
                 .data(openrpc.clone())
                 .data(gate.clone()),

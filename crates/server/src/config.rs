@@ -160,6 +160,7 @@ struct LimitsFile {
     max_connections: Option<usize>,
     max_header_bytes: Option<usize>,
     compare_runs: Option<usize>,
+    jsonrpc_max_batch: Option<usize>,
 }
 
 /// An API key: the secret a client sends, what it may do, and which rate tier it draws from.
@@ -204,6 +205,8 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Comparisons (five calls each) the page's compare endpoint runs at once; more get 503.
     pub compare_runs: usize,
+    /// Calls in one JSON-RPC batch on `/ws`; a larger batch is one -32600 error.
+    pub jsonrpc_max_batch: usize,
 }
 
 /// Everything the server runs with, resolved from flags, the file and the demo defaults.
@@ -324,6 +327,7 @@ impl Settings {
                 max_connections: 10_000,
                 max_header_bytes: 16 << 10,
                 compare_runs: 4,
+                jsonrpc_max_batch: 100,
             },
         };
         settings.apply(file)?;
@@ -426,8 +430,10 @@ impl Settings {
             max_connections,
             max_header_bytes,
             compare_runs,
+            jsonrpc_max_batch,
         } = limits;
         self.limits.compare_runs = compare_runs.unwrap_or(self.limits.compare_runs);
+        self.limits.jsonrpc_max_batch = jsonrpc_max_batch.unwrap_or(self.limits.jsonrpc_max_batch).max(1);
         self.limits.max_body_bytes = max_body_bytes.unwrap_or(self.limits.max_body_bytes);
         self.limits.graphql_max_depth = graphql_max_depth.unwrap_or(self.limits.graphql_max_depth);
         self.limits.graphql_max_complexity = graphql_max_complexity.unwrap_or(self.limits.graphql_max_complexity);

@@ -30,6 +30,8 @@ pub struct ConnectionLimits {
     pub max_message_bytes: usize,
     /// How often the server pings, and how long a client has to answer with a pong.
     pub ping_interval: std::time::Duration,
+    /// The most calls one JSON-RPC batch may hold.
+    pub max_batch: usize,
 }
 
 /// The OpenRPC document of `/ws`, built once with the server's address.
@@ -130,7 +132,8 @@ async fn serve_connection(
     let (outgoing, mut notifications) = tokio::sync::mpsc::channel(events::OUTGOING_QUEUE);
     let subscriptions = events::Subscriptions::new(outgoing);
     let overflowed = subscriptions.overflowed.clone();
-    let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions, openrpc };
+    let max_batch = limits.max_batch;
+    let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions, openrpc, max_batch };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     let mut awaiting_pong = false;
     loop {

@@ -19,6 +19,8 @@ pub struct Connection {
     pub subscriptions: super::events::Subscriptions,
     /// What `rpc.discover` answers.
     pub openrpc: std::sync::Arc<Value>,
+    /// The most calls one batch may hold (`[limits] jsonrpc_max_batch`).
+    pub max_batch: usize,
 }
 
 /// One call's way into the gate, with the connection's session.
@@ -183,6 +185,10 @@ pub fn handle_message(connection: &mut Connection, text: &str) -> Option<String>
         Err(e) => single(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
         Ok(Value::Array(batch)) if batch.is_empty() => {
             single(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))))
+        }
+        Ok(Value::Array(batch)) if batch.len() > connection.max_batch => {
+            let message = format!("a batch holds at most {} calls; this one has {}", connection.max_batch, batch.len());
+            single(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, message))))
         }
         Ok(Value::Array(batch)) => {
             let replies: Vec<Reply> = batch.into_iter().filter_map(|request| handle_one(connection, request)).collect();

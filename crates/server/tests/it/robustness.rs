@@ -591,3 +591,26 @@ async fn connections_past_the_bound_get_503_and_a_huge_header_block_gets_431() {
     assert_eq!(get("a".repeat(20 << 10)).await.expect("answered").status(), 431);
     still_serves(&app).await;
 }
+
+#[tokio::test]
+async fn a_json_rpc_batch_over_the_bound_is_one_invalid_request_error() {
+    use futures_util::{SinkExt, StreamExt};
+    let app = crate::helpers::spawn_app().await;
+    let mut socket = app.ws_connect(crate::helpers::Key::Read).await;
+    let call = |id: usize| serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "users.get", "params": {"id": 42}});
+    for (size, expected_replies) in [(100, 100), (101, 1)] {
+        let batch: Vec<_> = (0..size).map(call).collect();
+        let text = serde_json::Value::from(batch).to_string();
+        socket.send(tokio_tungstenite::tungstenite::Message::text(text)).await.expect("send");
+        let reply = socket.next().await.expect("open").expect("frame");
+        let reply: serde_json::Value = serde_json::from_str(reply.to_text().expect("text")).expect("JSON");
+        match reply.as_array() {
+            Some(replies) => assert_eq!(replies.len(), expected_replies, "a batch of {size}"),
+            None => {
+                assert_eq!((size, reply["error"]["code"].as_i64()), (101, Some(-32600)), "{reply}");
+                let message = reply["error"]["message"].as_str().expect("message");
+                assert!(message.contains("at most 100") && message.contains("101"), "{message}");
+            }
+        }
+    }
+}
