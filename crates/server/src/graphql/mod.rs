@@ -223,7 +223,8 @@ pub async fn subscriptions(
     let schema = schemas.strict.clone();
     let from_headers = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let batching = batching(request);
-    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+    let config = poem::web::websocket::WebSocketConfig::default().read_buffer_size(crate::ws::IDLE_READ_BUFFER);
+    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).config(config).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
                 let credentials = events::credentials_from_payload(&payload, from_headers);

@@ -54,6 +54,10 @@ pub fn openrpc_document(document: Data<&OpenRpc>) -> poem::web::Json<serde_json:
 /// oversized message is read whole and answered with a clean close 1009 that the client sees.
 const HARD_LIMIT_FACTOR: usize = 16;
 
+/// The read buffer a connection starts with; it grows for larger messages, up to the bound.
+/// (The write buffer is allocated only once something is written.)
+pub const IDLE_READ_BUFFER: usize = 4 << 10;
+
 /// How long to wait for the client's answer to our close frame.
 const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -69,7 +73,12 @@ pub fn endpoint(
     let gate = gate.0.clone();
     let limits = *limits.0;
     let hard_limit = limits.max_message_bytes.saturating_mul(HARD_LIMIT_FACTOR);
-    let config = WebSocketConfig::default().max_message_size(Some(hard_limit)).max_frame_size(Some(hard_limit));
+    // tungstenite reserves its read buffer up front, 128 KiB by default: for 10,000 idle
+    // connections that is 1.3 GB. A small buffer grows as a large message needs it.
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(hard_limit))
+        .max_frame_size(Some(hard_limit))
+        .read_buffer_size(IDLE_READ_BUFFER);
     let openrpc = openrpc.0 .0.clone();
     ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limits, openrpc, socket))
 }
