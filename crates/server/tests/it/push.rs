@@ -281,13 +281,14 @@ async fn subscriptions_are_bounded_and_slow_readers_are_dropped_alone() {
     let subscribe = json!({"jsonrpc": "2.0", "id": 1, "method": "events.subscribe", "params": {}});
     slow.send(Message::text(subscribe.to_string())).await.expect("send");
     let mut writer = app.ws_connect(Key::Write).await;
-    for batch in 0..300 {
-        let calls: Vec<Value> = (0..200)
+    // Batches of 100 calls, the most one batch may hold.
+    for batch in 0..600 {
+        let calls: Vec<Value> = (0..100)
             .map(|n| json!({"jsonrpc": "2.0", "method": "users.create", "params": {"name": "Bulk", "email": format!("bulk{batch}x{n}@example.com")}}))
             .collect();
         writer.send(Message::text(Value::Array(calls).to_string())).await.expect("batch");
         // Paced so the subscription keeps up with the log: what backs up is the reader's socket.
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     // The writer's connection is unaffected: it still answers.
     let ping = json!({"jsonrpc": "2.0", "id": "after", "method": "users.get", "params": {"id": 1}});
