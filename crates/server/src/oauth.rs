@@ -59,6 +59,9 @@ pub struct AuthorizationServer {
     refresh_ttl: Duration,
     codes: Mutex<HashMap<String, CodeGrant>>,
     refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
+    /// The access tokens each refresh family has had issued, so revoking the family (by RFC
+    /// 7009, or because a spent refresh token came back) revokes them too.
+    family_access: Mutex<HashMap<String, Vec<crate::tokens::Claims>>>,
 }
 
 /// An RFC 6749 §5.2 error: `{"error", "error_description"}`.
@@ -183,6 +186,15 @@ impl AuthorizationServer {
             refresh_ttl: settings.refresh_token_ttl,
             codes: Mutex::default(),
             refresh_tokens: Mutex::default(),
+            family_access: Mutex::default(),
+        }
+    }
+
+    /// Every refresh token of a family, and every access token it was issued, revoked.
+    fn revoke_family(&self, grants: &mut HashMap<String, RefreshGrant>, family: &str) {
+        grants.retain(|_, grant| grant.family != family);
+        for claims in self.family_access.lock().remove(family).unwrap_or_default() {
+            self.tokens().revoke(&claims);
         }
     }
 
@@ -343,6 +355,13 @@ impl AuthorizationServer {
             "access_token": access_token, "token_type": "Bearer", "expires_in": expires_in, "scope": scopes.to_string(),
         });
         if let Some(family) = family {
+            if let Ok(claims) = self.tokens().verify(&access_token) {
+                let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+                let mut issued = self.family_access.lock();
+                let list = issued.entry(family.clone()).or_default();
+                list.retain(|earlier| earlier.exp >= now);
+                list.push(claims);
+            }
             let refresh = random_id();
             let grant = RefreshGrant {
                 family,
@@ -424,7 +443,7 @@ impl AuthorizationServer {
                     if grant.used {
                         // A rotated token came back: it leaked. Every token of its family goes.
                         let family = grant.family.clone();
-                        grants.retain(|_, other| other.family != family);
+                        self.revoke_family(&mut grants, &family);
                         return Err(oauth_error(
                             "invalid_grant",
                             "this refresh token was already used; its whole family is revoked",
@@ -433,7 +452,7 @@ impl AuthorizationServer {
                     if grant.expires < Instant::now() {
                         return Err(oauth_error("invalid_grant", "the refresh token expired"));
                     }
-                    grant.used = true;
+                    // Checked before the token is spent: a refused request leaves it usable.
                     let scopes = match &form.scope {
                         Some(text) => match parse_scopes(text) {
                             Ok(asked) if intersect(asked, grant.scopes) == asked => asked,
@@ -441,6 +460,7 @@ impl AuthorizationServer {
                         },
                         None => grant.scopes,
                     };
+                    grant.used = true;
                     (grant.account.clone(), scopes, grant.family.clone())
                 };
                 self.token_answer(&client, account.as_ref(), scopes, Some(family))
@@ -484,7 +504,7 @@ impl AuthorizationServer {
             if let Some(family) =
                 grants.get(token).filter(|g| g.client_id == client.client_id).map(|g| g.family.clone())
             {
-                grants.retain(|_, grant| grant.family != family);
+                self.revoke_family(&mut grants, &family);
             }
         }
         if let Ok(claims) = self.tokens().verify(token) {
