@@ -268,7 +268,9 @@ def test_authorization_code_with_pkce_for_the_public_client(base_url, metadata):
         assert scope in page.text, page.text
     assert "orders:write" not in page.text, page.text
     assert page.action == metadata["authorization_endpoint"]
-    for name in ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"):
+    carried = ("response_type", "client_id", "redirect_uri", "scope", "state")
+    carried += ("code_challenge", "code_challenge_method")
+    for name in carried:
         assert page.hidden.get(name) == sent[name], (name, page.hidden)
     assert page.fields.get("username") == "text" and page.fields.get("password") == "password", page.fields
     assert {("approve", "yes"), ("approve", "no")} <= page.buttons, page.buttons
@@ -635,6 +637,10 @@ def test_refresh_rotates_and_reuse_revokes_the_family(base_url, metadata):
         lambda: session.refresh_token(metadata["token_endpoint"], refresh_token=newest_refresh), "invalid_grant"
     )
     assert introspect(metadata, newest_refresh)["active"] is False
+    # "Every token of its family": the access tokens it issued stop working as well.
+    assert introspect(metadata, third["access_token"])["active"] is False
+    refused = requests.get(f"{base_url}/api/v1/users/1/orders", headers=bearer(third["access_token"]), timeout=TIMEOUT)
+    assert refused.status_code == 401, refused.text
 
 
 def test_refresh_is_bound_to_its_client_and_scope(metadata):
@@ -647,7 +653,9 @@ def test_refresh_is_bound_to_its_client_and_scope(metadata):
     )
     # ...nor can it widen the scope.
     raises_oauth_error(
-        lambda: session.refresh_token(metadata["token_endpoint"], refresh_token=refresh, scope="users:read orders:read"),
+        lambda: session.refresh_token(
+            metadata["token_endpoint"], refresh_token=refresh, scope="users:read orders:read"
+        ),
         "invalid_scope",
     )
     # Neither refusal used it up.
@@ -739,6 +747,8 @@ def test_revoking_a_refresh_token_revokes_its_family(base_url, metadata):
 def test_a_revoked_token_is_refused_whatever_the_client_says_it_is(metadata):
     # RFC 7009 §2.1: token_type_hint is a hint; a wrong one does not stop the revocation.
     session, token = user_token(metadata)
-    answer = session.revoke_token(metadata["revocation_endpoint"], token=token["access_token"], token_type_hint="refresh_token")
+    answer = session.revoke_token(
+        metadata["revocation_endpoint"], token=token["access_token"], token_type_hint="refresh_token"
+    )
     assert answer.status_code == 200, answer.text
     assert introspect(metadata, token["access_token"])["active"] is False
