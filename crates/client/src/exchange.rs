@@ -132,22 +132,28 @@ pub async fn http(
     if http2 {
         let (mut sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), io).await?;
         let driver = tokio::spawn(connection);
-        let response = sender.send_request(request).await?;
-        let first = recorder.started.elapsed();
-        let answer = read_http(response).await?;
-        let exchange = finish(&recorder, answer, connected, first);
-        driver.abort();
-        Ok(exchange)
+        let response = sender.send_request(request).await;
+        answered(&recorder, connected, response, driver).await
     } else {
         let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
         let driver = tokio::spawn(connection);
-        let response = sender.send_request(request).await?;
-        let first = recorder.started.elapsed();
-        let answer = read_http(response).await?;
-        let exchange = finish(&recorder, answer, connected, first);
-        driver.abort();
-        Ok(exchange)
+        let response = sender.send_request(request).await;
+        answered(&recorder, connected, response, driver).await
     }
+}
+
+/// Reads the answer whose head just arrived, takes the tape, and stops the connection's driver.
+async fn answered(
+    recorder: &Recorder,
+    connected: Duration,
+    response: hyper::Result<http::Response<hyper::body::Incoming>>,
+    driver: tokio::task::JoinHandle<hyper::Result<()>>,
+) -> anyhow::Result<Exchange> {
+    let first = recorder.started.elapsed();
+    let answer = read_http(response?).await;
+    let exchange = answer.map(|answer| finish(recorder, answer, connected, first));
+    driver.abort();
+    exchange
 }
 
 async fn read_http(response: http::Response<hyper::body::Incoming>) -> anyhow::Result<Answer> {
