@@ -405,6 +405,45 @@ def test_one_write_reaches_all_six_listeners(opened, credential):
     watch.assert_clean()
 
 
+def test_the_oauth_walkthrough_shows_each_exchange(opened):
+    page, watch = opened
+    panel = page.locator('[data-panel="oauth"]')
+    page.select_option('[data-field="oauth-user"]', "alice")
+    page.click('[data-action="oauth-walk"]')
+    titles = ["discovery", "authorization request", "consent", "token exchange", "API call", "refresh"]
+    for number, title in enumerate(titles, start=1):
+        step = panel.locator(f'[data-step="{number}"]')
+        expect(step.locator("h3")).to_contain_text(title)
+        expect(step.locator('[data-part="request"]')).not_to_be_empty()
+        expect(step.locator('[data-part="latency"]')).to_have_text(re.compile(r"^\d+(\.\d+)? ms$"))
+    step = lambda number: panel.locator(f'[data-step="{number}"]')  # noqa: E731
+    expect(step(1).locator('[data-part="request"]')).to_contain_text("GET /.well-known/oauth-authorization-server")
+    expect(step(2).locator('[data-part="request"]')).to_contain_text("code_challenge_method=S256")
+    expect(step(2).locator('[data-part="response"]')).to_contain_text("text/html")
+    # The approval answers a redirect carrying the code and the state the client sent.
+    expect(step(3).locator('[data-part="status"]')).to_have_text(re.compile(r"^30[23]"))
+    expect(step(3).locator('[data-part="response"]')).to_contain_text("code=")
+    expect(step(4).locator('[data-part="request"]')).to_contain_text("code_verifier=")
+    expect(step(4).locator('[data-part="response"]')).to_contain_text("refresh_token")
+    expect(step(5).locator('[data-part="request"]')).to_contain_text("Bearer eyJ")
+    expect(step(5).locator('[data-part="status"]')).to_have_text(re.compile(r"^200"))
+    expect(step(6).locator('[data-part="request"]')).to_contain_text("grant_type=refresh_token")
+    expect(step(6).locator('[data-part="status"]')).to_have_text(re.compile(r"^200"))
+    expect(panel.locator(".run-message")).to_contain_text("6 HTTP exchanges")
+    panel.scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('[data-panel=\"oauth\"]').scrollIntoView({block: 'start'})")
+    screenshot(page, "page-oauth.png")
+
+    # A wrong password stops the flow at the consent page, and the page says so.
+    page.select_option('[data-field="oauth-user"]', "admin")
+    page.evaluate("""() => { const f = window.fetch; window.fetch = (url, init) => f(url, url.endsWith('oauth-walkthrough')
+        ? { ...init, body: JSON.stringify({ username: 'admin', password: 'wrong' }) } : init); }""")
+    page.click('[data-action="oauth-walk"]')
+    expect(panel.locator(".run-message.failed")).to_contain_text("stopped after 3 steps")
+    expect(panel.locator('[data-step="3"] [data-part="status"]')).not_to_have_text(re.compile(r"^30[23]"))
+    watch.assert_clean()
+
+
 def test_the_page_is_small(opened):
     page, watch = opened
     run_and_expect(page, "OK")

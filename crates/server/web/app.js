@@ -8,6 +8,7 @@ import { Controls } from '/web/form.js';
 import { Lanes } from '/web/lanes.js';
 import { EventsPanel, eventsReducer, initialEvents } from '/web/events.js';
 import { listen, DELIVERIES } from '/web/listeners.js';
+import { OAuthPanel } from '/web/oauth.js';
 import { ms, httpStatus } from '/web/ui.js';
 
 const LARGE_TYPE = 'api-playground.largeType';
@@ -148,6 +149,7 @@ function App() {
       <p class=${'run-message ' + state.run.state} role="status" aria-live="polite">${state.run.state === 'running' ? 'Running on all five…' : state.run.message}</p>
       <${Lanes} run=${state.run} />
       <${EventsPanel} state=${state} dispatch=${dispatch} />
+      <${OAuthPanel} />
     </main>
     <footer>
       Served by the binary itself, with no request to any other site. Third-party code: Preact with htm, and
