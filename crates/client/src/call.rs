@@ -41,6 +41,22 @@ pub enum Credential {
     Bearer(String),
 }
 
+/// The teaching knobs a call may carry (CONTRACT §7): `X-Playground-Delay` and
+/// `X-Playground-Fail` on HTTP and gRPC, `params._playground` on `/ws`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Knobs {
+    /// Such as `250ms` or `1.5s`, at most 30 s.
+    pub delay: Option<String>,
+    /// An HTTP status of the error table (400 401 403 404 409 429 500 503).
+    pub fail: Option<u16>,
+}
+
+impl Knobs {
+    pub fn is_empty(&self) -> bool {
+        self.delay.is_none() && self.fail.is_none()
+    }
+}
+
 /// An order's status, as REST, JSON-RPC and SOAP spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,10 +5,11 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use clap::builder::TypedValueParser;
 use clap::Args;
 use serde::Serialize;
 
-use crate::call::{Call, Credential, Protocol};
+use crate::call::{Call, Credential, Knobs, Protocol};
 use crate::capture::{Direction, Tape};
 use crate::copy_as::{copy_as, CopyAs};
 use crate::exchange::{Exchange, Prepared, Transport};
@@ -16,17 +17,19 @@ use crate::requests::{self, Target};
 use crate::{decode, outcome};
 
 /// How a comparison runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Keep every byte for display; off, the bytes are only counted (to measure capture's cost).
     pub capture: bool,
+    /// The teaching knobs every lane's call carries.
+    pub knobs: Knobs,
     /// How long one lane may take before it is reported as timed out.
     pub lane_timeout: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { capture: true, lane_timeout: Duration::from_secs(10) }
+        Options { capture: true, knobs: Knobs::default(), lane_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -124,18 +127,24 @@ fn transport(protocol: Protocol) -> Transport {
 pub async fn compare(target: &Target, call: &Call, credential: &Credential, options: Options) -> Comparison {
     let mut lanes = Vec::with_capacity(Protocol::ALL.len());
     for protocol in Protocol::ALL {
-        lanes.push(lane(protocol, target, call, credential, options).await);
+        lanes.push(lane(protocol, target, call, credential, &options).await);
     }
     Comparison { operation: call.operation().to_owned(), lanes }
 }
 
 /// One protocol's run of the call.
-pub async fn lane(protocol: Protocol, target: &Target, call: &Call, credential: &Credential, options: Options) -> Lane {
+pub async fn lane(
+    protocol: Protocol,
+    target: &Target,
+    call: &Call,
+    credential: &Credential,
+    options: &Options,
+) -> Lane {
     let transport = transport(protocol);
     let copy_as = copy_as(protocol, call, target, credential);
     let mut sent_payload = 0;
     let run = async {
-        let prepared = Prepared::new(protocol, target, call, credential)?;
+        let prepared = Prepared::new(protocol, target, call, credential)?.with_knobs(&options.knobs)?;
         sent_payload = prepared.payload();
         prepared.send(target.addr, options.capture).await
     };
@@ -257,6 +266,12 @@ pub struct CompareArgs {
     /// Print the captures as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Ask every call to be delayed, such as `250ms` (`X-Playground-Delay`; at most 30 s).
+    #[arg(long)]
+    pub delay: Option<String>,
+    /// Ask every call to fail with this HTTP status's canonical error (`X-Playground-Fail`).
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["400", "401", "403", "404", "409", "429", "500", "503"]).map(|code| code.parse::<u16>().unwrap_or(500)))]
+    pub fail: Option<u16>,
 }
 
 impl CompareArgs {
@@ -293,7 +308,8 @@ pub async fn run(args: &CompareArgs, call: &Call, url: &str, fresh_server: bool)
         let read = Call::GetUser(crate::call::IdArgs { id: 1 });
         compare(&target, &read, &args.credential(), Options { capture: false, ..Options::default() }).await;
     }
-    let comparison = compare(&target, call, &args.credential(), Options::default()).await;
+    let knobs = Knobs { delay: args.delay.clone(), fail: args.fail };
+    let comparison = compare(&target, call, &args.credential(), Options { knobs, ..Options::default() }).await;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &comparison)?;

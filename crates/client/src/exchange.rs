@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::call::{Call, Credential, Protocol};
+use crate::call::{Call, Credential, Knobs, Protocol};
 use crate::capture::{Recorder, Tape};
 use crate::requests::{self, Target};
 
@@ -85,6 +85,40 @@ impl Prepared {
                 Prepared::WebSocket { upgrade, message }
             }
         })
+    }
+
+    /// The same call carrying `knobs`: as headers on HTTP (gRPC metadata included), as
+    /// `params._playground` in the JSON-RPC message.
+    pub fn with_knobs(mut self, knobs: &Knobs) -> anyhow::Result<Prepared> {
+        if knobs.is_empty() {
+            return Ok(self);
+        }
+        match &mut self {
+            Prepared::Http { request, .. } => {
+                let headers = request.headers_mut();
+                if let Some(delay) = &knobs.delay {
+                    headers.insert("x-playground-delay", delay.parse()?);
+                }
+                if let Some(fail) = knobs.fail {
+                    headers.insert("x-playground-fail", fail.into());
+                }
+            }
+            Prepared::WebSocket { message, .. } => {
+                let mut parsed: serde_json::Value = serde_json::from_str(message)?;
+                let mut playground = serde_json::Map::new();
+                if let Some(delay) = &knobs.delay {
+                    playground.insert("delay".into(), delay.clone().into());
+                }
+                if let Some(fail) = knobs.fail {
+                    playground.insert("fail".into(), fail.into());
+                }
+                if let Some(params) = parsed.get_mut("params").and_then(serde_json::Value::as_object_mut) {
+                    params.insert("_playground".into(), playground.into());
+                }
+                *message = parsed.to_string();
+            }
+        }
+        Ok(self)
     }
 
     /// The message alone: the HTTP body (gRPC: prefix and protobuf), the WebSocket text.

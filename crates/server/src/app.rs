@@ -13,16 +13,18 @@ use poem::{get, Endpoint, EndpointExt, Response, Route};
 
 use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
+use crate::observe::Observe;
 use crate::one_port::{CorsForBrowsers, OnePort};
 use crate::serve::ConnectionBounds;
 use crate::{graphql, grpc, oauth, ops, rest, soap, web, ws};
 
-/// Every protocol's endpoint on one router, behind the one-port dispatcher.
+/// Every protocol's endpoint on one router, behind the one-port dispatcher; and what observes
+/// each call, which the accept loop also needs (the simulated round trip, open connections).
 pub async fn build(
     settings: &Settings,
     base_url: &str,
     shutdown: Shutdown,
-) -> anyhow::Result<impl Endpoint<Output = Response>> {
+) -> anyhow::Result<(impl Endpoint<Output = Response>, Arc<Observe>)> {
     let playground = Arc::new(Playground::new(settings.event_history));
     if let Some(seed) = settings.seed {
         playground_domain::seed::seed(&playground, seed);
@@ -34,6 +36,7 @@ pub async fn build(
         &settings.signing_keys,
     )?;
     let gate = Arc::new(Gate::new(settings, playground, shutdown, Arc::new(tokens)));
+    let observe = Arc::new(Observe::new(gate.metrics().clone(), settings.knobs.simulate_rtt));
     let limits = &settings.limits;
     let comparisons = rest::Comparisons {
         target: match settings.tls {
@@ -88,6 +91,7 @@ pub async fn build(
                     max_batch: limits.jsonrpc_max_batch,
                 })
                 .data(openrpc.clone())
+                .data(observe.clone())
                 .data(gate.clone()),
         )
         .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
@@ -121,8 +125,9 @@ pub async fn build(
         "retry-after",
         "ratelimit",
         "ratelimit-policy",
+        "x-request-id",
     ]);
-    Ok(CorsForBrowsers::new(OnePort::new(grpc, rest, http), cors))
+    Ok((CorsForBrowsers::new(OnePort::new(grpc, rest, http, observe.clone()), cors), observe))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.
@@ -196,7 +201,7 @@ pub async fn serve(
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}");
     let (trigger, signal) = Shutdown::new();
-    let endpoint = build(&settings, &base_url, signal).await?;
+    let (endpoint, observe) = build(&settings, &base_url, signal).await?;
     if announce == Announce::Banner {
         println!("listening on {base_url}");
         println!("{}", banner(&settings, &base_url, addr));
@@ -210,7 +215,7 @@ pub async fn serve(
         max_connections: settings.limits.max_connections,
         max_header_bytes: settings.limits.max_header_bytes,
     };
-    crate::serve::run_until(listener, settings.tls.clone(), endpoint, bounds, drained).await
+    crate::serve::run_until(listener, settings.tls.clone(), endpoint, bounds, observe, drained).await
 }
 
 /// A server with the demo data on a free loopback port, quiet, for `bench` and `compare` without

@@ -59,6 +59,51 @@ pub struct ServeArgs {
     /// PEM private key of `--tls-cert`.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Make loopback behave like a network with this round-trip time (e.g. 50ms): every request,
+    /// gRPC call and JSON-RPC message waits one round trip, every new connection one more.
+    #[arg(long, value_parser = parse_rtt)]
+    pub simulate_rtt: Option<std::time::Duration>,
+    /// Fail this share of calls (0 to 1) with INTERNAL or UNAVAILABLE.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_rate: f64,
+    /// Seed of which calls `--fault-rate` fails: the same seed fails the same calls of a run.
+    #[arg(long, default_value_t = 1)]
+    pub fault_seed: u64,
+    /// How log lines are written to standard error: `text` for people, `json` for machines.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The longest round trip `--simulate-rtt` takes: a slow satellite link.
+const MAX_SIMULATED_RTT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn parse_rtt(text: &str) -> Result<std::time::Duration, String> {
+    let rtt = parse_duration(text).map_err(|e| e.to_string())?;
+    match rtt <= MAX_SIMULATED_RTT {
+        true => Ok(rtt),
+        false => Err(format!("at most {} s", MAX_SIMULATED_RTT.as_secs())),
+    }
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("{text:?} is not a share between 0 and 1, such as 0.05")),
+    }
+}
+
+/// The server-wide teaching knobs (CONTRACT §7); the per-call ones are in `knobs`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GlobalKnobs {
+    pub simulate_rtt: Option<std::time::Duration>,
+    pub fault_rate: f64,
+    pub fault_seed: u64,
 }
 
 impl ServeArgs {
@@ -72,6 +117,10 @@ impl ServeArgs {
             config: None,
             tls_cert: None,
             tls_key: None,
+            simulate_rtt: None,
+            fault_rate: 0.0,
+            fault_seed: 1,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -233,6 +282,7 @@ pub struct Settings {
     pub ws_ping_interval: std::time::Duration,
     /// TLS for every protocol, when `--tls-cert` and `--tls-key` are given.
     pub tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
+    pub knobs: GlobalKnobs,
 }
 
 pub const DEFAULT_TIER: &str = "default";
@@ -279,6 +329,11 @@ impl Settings {
             no_auth: args.no_auth,
             seed: (!args.empty).then_some(args.seed),
             ws_ping_interval: std::time::Duration::from_secs(30),
+            knobs: GlobalKnobs {
+                simulate_rtt: args.simulate_rtt,
+                fault_rate: args.fault_rate,
+                fault_seed: args.fault_seed,
+            },
             tls: match (&args.tls_cert, &args.tls_key) {
                 (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
                 _ => None,

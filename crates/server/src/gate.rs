@@ -1,6 +1,7 @@
-//! The one gate every protocol's call goes through, in this order: maintenance switch →
-//! credential → `Caller` → scope → rate budget → domain. Adapters only say where the credential sits and how errors
-//! look; the rules themselves are written here once, so they are the same on all five.
+//! The one gate every protocol's call goes through, in this order: a failure the call asked for
+//! (`X-Playground-Fail`) → maintenance switch → credential → `Caller` → scope → rate budget →
+//! injected faults (`--fault-rate`) → domain. Adapters only say where the credential sits and how
+//! errors look; the rules themselves are written here once, so they are the same on all five.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -11,13 +12,15 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use playground_domain::events::{EventFeed, FeedItem};
-use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Playground};
+use playground_domain::{Caller, DomainError, ErrorCode, EventType, Identity, Operation, Playground};
 use poem::http::HeaderValue;
 
+use crate::call_scope;
 use crate::config::{RateTier, Settings};
 use crate::credentials::{Credentials, Session, Verifier};
-use crate::metrics::Metrics;
-use crate::rate_fields::{self, BudgetLeft};
+use crate::knobs::Faults;
+use crate::metrics::{GaugeGuard, Metrics};
+use crate::rate_fields::BudgetLeft;
 use crate::tokens::Tokens;
 
 type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
@@ -54,7 +57,7 @@ impl RateLimits {
     }
 
     /// Spends one call of the caller's bucket, and reports what is left for the `RateLimit` fields.
-    fn spend(&self, session: &Session) -> Result<(), DomainError> {
+    fn spend(&self, session: &Session, metrics: &Metrics) -> Result<(), DomainError> {
         let Some(Tier { name, rate, limiter, policy }) =
             self.tiers.get(&session.tier).or_else(|| self.tiers.get(crate::config::DEFAULT_TIER))
         else {
@@ -70,13 +73,14 @@ impl RateLimits {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 let refill = rate.burst.saturating_sub(remaining).div_ceil(rate.per_second.max(1));
-                rate_fields::report(left(remaining, u64::from(refill)));
+                call_scope::report_budget(left(remaining, u64::from(refill)));
                 Ok(())
             }
             Err(not_until) => {
                 let wait = not_until.wait_time_from(self.clock.now());
                 let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-                rate_fields::report(left(0, seconds));
+                call_scope::report_budget(left(0, seconds));
+                metrics.rate_limited(name);
                 Err(DomainError::retry_after(
                     ErrorCode::RateLimited,
                     format!(
@@ -95,7 +99,8 @@ pub struct Gate {
     verifier: Verifier,
     rate_limits: RateLimits,
     shutdown: Shutdown,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
+    faults: Faults,
 }
 
 impl Gate {
@@ -105,12 +110,13 @@ impl Gate {
             verifier: Verifier::new(settings, tokens),
             rate_limits: RateLimits::new(settings),
             shutdown,
-            metrics: Metrics::default(),
+            metrics: Arc::new(Metrics::default()),
+            faults: Faults::new(settings.knobs.fault_rate, settings.knobs.fault_seed),
         }
     }
 
-    /// The call counters served at `/metrics`.
-    pub fn metrics(&self) -> &Metrics {
+    /// What `/metrics` serves.
+    pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
     }
 
@@ -134,20 +140,26 @@ impl Gate {
     }
 
     /// Opens a push subscription: one call of the budget, however many events follow.
+    /// `transport` names the push style in `/metrics` (`sse`, `grpc-stream`, `graphql-ws`, `websocket`).
     pub fn watch(
         &self,
         session: &Session,
         after: Option<u64>,
         types: Option<Vec<EventType>>,
+        transport: &'static str,
     ) -> Result<Watch, DomainError> {
         let result = self.open_for(Operation::WatchEvents).and_then(|()| {
-            session.caller.require(Operation::WatchEvents.scope())?;
-            self.rate_limits.spend(session)?;
-            let feed = self.playground.watch_events(&session.caller, after, types);
-            Ok(Watch { feed, expires_at: session.expires_at, expired: false })
+            self.run_as(session, Operation::WatchEvents, |_, _| Ok(()))?;
+            Ok(self.playground.watch_events(&session.caller, after, types))
         });
-        self.metrics.record(Operation::WatchEvents, &result);
-        result
+        self.finish(Operation::WatchEvents, Some(&session.caller.identity), result).map(|feed| Watch {
+            feed,
+            expires_at: session.expires_at,
+            expired: false,
+            metrics: self.metrics.clone(),
+            transport,
+            _open: self.metrics.subscriber(transport),
+        })
     }
 
     pub fn playground(&self) -> &Playground {
@@ -186,20 +198,36 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
+        let mut session = None;
         let result = self.open_for(operation).and_then(|()| {
-            let session = self.session(credentials)?;
-            self.run_as(&session, operation, run)
+            let verified = session.insert(self.session(credentials)?);
+            self.run_as(verified, operation, run)
         });
-        self.metrics.record(operation, &result);
-        result
+        self.finish(operation, session.as_ref().map(|s| &s.caller.identity), result)
     }
 
-    /// UNAVAILABLE while the maintenance switch is on, for every operation but the switch.
+    /// A failure the call asked for; else UNAVAILABLE while the maintenance switch is on, for
+    /// every operation but the switch.
     pub fn open_for(&self, operation: Operation) -> Result<(), DomainError> {
+        if let Some(forced) = call_scope::forced() {
+            return Err(forced);
+        }
         match operation {
             Operation::SetMaintenance => Ok(()),
             _ => self.playground.maintenance().check(),
         }
+    }
+
+    /// Counts the call and tells its scope how it ended.
+    fn finish<T>(
+        &self,
+        operation: Operation,
+        caller: Option<&Identity>,
+        result: Result<T, DomainError>,
+    ) -> Result<T, DomainError> {
+        self.metrics.record(call_scope::protocol(), operation, &result);
+        call_scope::report_outcome(operation, caller, result.as_ref().err().map(|error| error.code));
+        result
     }
 
     /// Runs one operation for an already verified session: scope, then rate budget, then the domain.
@@ -210,11 +238,17 @@ impl Gate {
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         let result = self.open_for(operation).and_then(|()| self.run_as(session, operation, run));
-        self.metrics.record(operation, &result);
-        result
+        self.finish(operation, Some(&session.caller.identity), result)
     }
 
-    /// Scope, rate budget, domain: what every entry runs once the switch and credential passed.
+    /// A call refused before it reached the gate (a `/ws` connection without a valid
+    /// credential): counted like any other, and a failure the call asked for still comes first.
+    pub fn refuse<T>(&self, operation: Operation, why: DomainError) -> Result<T, DomainError> {
+        let result = self.open_for(operation).and(Err(why));
+        self.finish(operation, None, result)
+    }
+
+    /// Scope, rate budget, faults, domain: what every entry runs once the switch and credential passed.
     fn run_as<T>(
         &self,
         session: &Session,
@@ -222,7 +256,8 @@ impl Gate {
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         session.caller.require(operation.scope())?;
-        self.rate_limits.spend(session)?;
+        self.rate_limits.spend(session, &self.metrics)?;
+        self.faults.draw()?;
         run(&self.playground, &session.caller)
     }
 
@@ -235,16 +270,17 @@ impl Gate {
         operation: Operation,
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
+        let mut session = None;
         let result = self.open_for(operation).and_then(|()| {
-            let session = self.session(credentials)?;
+            let session = session.insert(self.session(credentials)?);
             session.caller.require(operation.scope())?;
             if !request.spent.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                self.rate_limits.spend(&session)?;
+                self.rate_limits.spend(session, &self.metrics)?;
             }
+            self.faults.draw()?;
             run(&self.playground, &session.caller)
         });
-        self.metrics.record(operation, &result);
-        result
+        self.finish(operation, session.as_ref().map(|s| &s.caller.identity), result)
     }
 }
 
@@ -280,6 +316,10 @@ pub struct Watch {
     feed: EventFeed,
     expires_at: Option<time::OffsetDateTime>,
     expired: bool,
+    metrics: Arc<Metrics>,
+    transport: &'static str,
+    /// Counts the subscription in `/metrics` while it is open.
+    _open: GaugeGuard,
 }
 
 impl Watch {
@@ -288,7 +328,12 @@ impl Watch {
             return None;
         }
         tokio::select! {
-            item = self.feed.next() => item.map(Ok),
+            item = self.feed.next() => {
+                if item == Some(FeedItem::Gap) {
+                    self.metrics.event_gap(self.transport);
+                }
+                item.map(Ok)
+            }
             () = Session::expired(self.expires_at) => {
                 self.expired = true;
                 Some(Err(DomainError::unauthenticated("the access token expired: log in again and subscribe anew")))

@@ -3,10 +3,14 @@
 //! - [`config`]: the command line and the `--config` file
 //! - [`app`]: builds the endpoint from settings and runs it on a bound listener
 //! - `one_port`: sends gRPC to tonic and everything else to poem, on one socket
-//! - [`gate`]: credential → caller → scope → rate budget, once for all protocols
+//! - [`gate`]: forced failure → maintenance → credential → caller → scope → rate budget →
+//!   injected faults, once for all protocols
+//! - `call_scope`: what one call carries between its transport and the gate
+//! - `knobs`: the teaching knobs: per-call delay and failure, injected faults
+//! - `observe`: around every call: request id, the knobs' wait, latency, the access log
 //! - [`credentials`]: where credentials sit, and the one verifier
 //! - `rest`, `graphql`, `grpc`, `ws`, `soap`: the five thin protocol adapters
-//! - `metrics`: call counters by operation and outcome, for `/metrics`
+//! - `metrics`: `/metrics`: calls by protocol, operation and code, latency, connections, fan-out
 //! - `oauth`: OAuth 2.0: authorization code with PKCE and consent, client credentials, refresh
 //! - `ops`: health, readiness and metrics
 //! - `rate_fields`: the `RateLimit` fields on every HTTP answer that spent a call
@@ -18,13 +22,16 @@
 
 pub mod app;
 mod body;
+mod call_scope;
 pub mod config;
 pub mod credentials;
 pub mod gate;
 mod graphql;
 mod grpc;
+mod knobs;
 mod metrics;
 mod oauth;
+mod observe;
 mod one_port;
 mod ops;
 mod rate_fields;

@@ -49,12 +49,15 @@ async fn server_for(
 }
 
 async fn serve(args: &api_playground::config::ServeArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,poem=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        api_playground::config::LogFormat::Text => logs.init(),
+        api_playground::config::LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let settings = Settings::load(args)?;
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     api_playground::app::serve(settings, listener, Announce::Banner, api_playground::app::shutdown_signal()).await

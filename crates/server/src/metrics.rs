@@ -1,60 +1,158 @@
-//! Counters of every call through the gate, by operation and outcome, served at `/metrics` in
-//! the Prometheus text format: how a learner sees that one GraphQL request made three domain
-//! calls instead of forty, or that a rate-limited caller kept trying.
+//! What `/metrics` shows, in the Prometheus text format: every call through the gate by protocol,
+//! operation and canonical code, how long requests took, what is in flight and open, who was
+//! refused by the rate limit, and how events fan out. How a learner sees that one GraphQL request
+//! made three domain calls instead of forty, that gRPC answers faster than SOAP, or that a
+//! rate-limited caller kept trying.
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use playground_domain::{DomainError, ErrorCode, Operation};
+use playground_domain::{DomainError, Operation};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-/// The outcomes a call can have: success, then each canonical error code.
-const OUTCOMES: usize = 1 + ErrorCode::ALL.len();
+use crate::call_scope::Protocol;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    protocol: &'static str,
+    operation: &'static str,
+    code: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProtocolLabel {
+    protocol: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransportLabel {
+    transport: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TierLabel {
+    tier: String,
+}
+
+type Durations = Family<CallLabels, Histogram, fn() -> Histogram>;
+
+/// Seconds, from 100 µs (a call on loopback) to 30 s (the longest delay knob).
+fn duration_histogram() -> Histogram {
+    Histogram::new([
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    ])
+}
 
 pub struct Metrics {
-    /// `calls[operation][outcome]`.
-    calls: Vec<[AtomicU64; OUTCOMES]>,
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    durations: Durations,
+    in_flight: Family<ProtocolLabel, Gauge>,
+    connections: Family<TransportLabel, Gauge>,
+    rate_limited: Family<TierLabel, Counter>,
+    subscribers: Family<TransportLabel, Gauge>,
+    event_gaps: Family<TransportLabel, Counter>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics { calls: Operation::ALL.iter().map(|_| std::array::from_fn(|_| AtomicU64::new(0))).collect() }
+        let mut registry = Registry::with_prefix("playground");
+        let calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "calls",
+            "Operations through the gate, by protocol, operation and canonical code (OK or the error)",
+            calls.clone(),
+        );
+        let durations: Durations = Family::new_with_constructor(duration_histogram);
+        registry.register(
+            "request_duration_seconds",
+            "Time from a request's arrival to its answer, labelled with the first operation it ran",
+            durations.clone(),
+        );
+        let in_flight = Family::<ProtocolLabel, Gauge>::default();
+        registry.register("requests_in_flight", "Requests being answered, by protocol", in_flight.clone());
+        let connections = Family::<TransportLabel, Gauge>::default();
+        registry.register(
+            "open_connections",
+            "Open connections: tcp counts every socket, websocket and graphql-ws the upgraded ones among them",
+            connections.clone(),
+        );
+        let rate_limited = Family::<TierLabel, Counter>::default();
+        registry.register("rate_limited", "Calls refused by the rate limit, by tier", rate_limited.clone());
+        let subscribers = Family::<TransportLabel, Gauge>::default();
+        registry.register("event_subscribers", "Open event subscriptions, by push transport", subscribers.clone());
+        let event_gaps = Family::<TransportLabel, Counter>::default();
+        registry.register(
+            "event_gaps",
+            "Times a subscriber fell so far behind that events were lost to it, by push transport",
+            event_gaps.clone(),
+        );
+        Metrics { registry, calls, durations, in_flight, connections, rate_limited, subscribers, event_gaps }
     }
 }
 
 impl Metrics {
-    pub fn record<T>(&self, operation: Operation, result: &Result<T, DomainError>) {
-        let outcome = match result {
-            Ok(_) => 0,
-            Err(error) => 1 + ErrorCode::ALL.iter().position(|code| *code == error.code).unwrap_or(0),
-        };
-        if let Some(counters) = self.calls.get(operation as usize) {
-            counters[outcome].fetch_add(1, Ordering::Relaxed);
-        }
+    /// One operation through the gate.
+    pub fn record<T>(&self, protocol: Protocol, operation: Operation, result: &Result<T, DomainError>) {
+        let code = result.as_ref().map_or_else(|error| error.code.as_str(), |_| "OK");
+        self.calls.get_or_create(&CallLabels { protocol: protocol.as_str(), operation: operation.name(), code }).inc();
     }
 
-    /// The Prometheus text exposition of every counter that is not zero.
+    /// One request's time, once it is answered.
+    pub fn observe(&self, protocol: Protocol, operation: Operation, code: &'static str, took: Duration) {
+        self.durations
+            .get_or_create(&CallLabels { protocol: protocol.as_str(), operation: operation.name(), code })
+            .observe(took.as_secs_f64());
+    }
+
+    /// Counts a request as in flight until the guard is dropped.
+    pub fn in_flight(&self, protocol: Protocol) -> GaugeGuard {
+        GaugeGuard::up(self.in_flight.get_or_create(&ProtocolLabel { protocol: protocol.as_str() }).clone())
+    }
+
+    /// Counts a connection as open until the guard is dropped.
+    pub fn connection(&self, transport: &'static str) -> GaugeGuard {
+        GaugeGuard::up(self.connections.get_or_create(&TransportLabel { transport }).clone())
+    }
+
+    /// Counts a push subscription as open until the guard is dropped.
+    pub fn subscriber(&self, transport: &'static str) -> GaugeGuard {
+        GaugeGuard::up(self.subscribers.get_or_create(&TransportLabel { transport }).clone())
+    }
+
+    pub fn rate_limited(&self, tier: &str) {
+        self.rate_limited.get_or_create(&TierLabel { tier: tier.to_owned() }).inc();
+    }
+
+    pub fn event_gap(&self, transport: &'static str) {
+        self.event_gaps.get_or_create(&TransportLabel { transport }).inc();
+    }
+
+    /// The text exposition (OpenMetrics, which Prometheus reads).
     pub fn render(&self) -> String {
-        let mut out = String::from(
-            "# HELP playground_calls_total Calls through the gate, by operation and outcome (ok or the canonical error code).\n\
-             # TYPE playground_calls_total counter\n",
-        );
-        for (operation, counters) in Operation::ALL.iter().zip(&self.calls) {
-            for (index, counter) in counters.iter().enumerate() {
-                let count = counter.load(Ordering::Relaxed);
-                if count == 0 {
-                    continue;
-                }
-                let outcome = match index {
-                    0 => "ok",
-                    n => ErrorCode::ALL[n - 1].as_str(),
-                };
-                let _ = writeln!(
-                    out,
-                    "playground_calls_total{{operation=\"{}\",outcome=\"{outcome}\"}} {count}",
-                    operation.name()
-                );
-            }
-        }
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// Holds one up on a gauge; puts it back down when dropped, however the holder ends.
+pub struct GaugeGuard(Gauge);
+
+impl GaugeGuard {
+    fn up(gauge: Gauge) -> GaugeGuard {
+        gauge.inc();
+        GaugeGuard(gauge)
+    }
+}
+
+impl Drop for GaugeGuard {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }

@@ -18,7 +18,9 @@ use sync_wrapper::SyncWrapper;
 use tonic::service::Routes;
 use tower::ServiceBuilder;
 
+use crate::call_scope::Protocol;
 use crate::grpc::PeerIp;
+use crate::observe::Observe;
 
 /// tonic's response body is `Send` but not `Sync`, which poem requires. `SyncWrapper` makes it
 /// `Sync`; since it only hands out `&mut`, the end-of-stream and size hints are read once up
@@ -56,15 +58,35 @@ pub fn is_grpc(headers: &http::HeaderMap) -> bool {
     headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc"))
 }
 
-/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, everything else to `http`.
+/// Which protocol a request speaks, by its content type and path.
+fn protocol_of(request: &Request) -> Protocol {
+    let path = request.uri().path();
+    if is_grpc(request.headers()) {
+        Protocol::Grpc
+    } else if crate::rest::is_rest(path) {
+        Protocol::Rest
+    } else if path == "/graphql" || path.starts_with("/graphql/") {
+        Protocol::Graphql
+    } else if path == "/soap" {
+        Protocol::Soap
+    } else if path == "/ws" {
+        Protocol::Ws
+    } else {
+        Protocol::Http
+    }
+}
+
+/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, everything else to `http`,
+/// each request observed on its way (knobs, metrics, access log).
 pub struct OnePort<R> {
     grpc: BoxEndpoint<'static, Response>,
     rest: R,
     http: BoxEndpoint<'static, Response>,
+    observe: Arc<Observe>,
 }
 
 impl<R: Endpoint<Output = Response>> OnePort<R> {
-    pub fn new(grpc: Routes, rest: R, http: BoxEndpoint<'static, Response>) -> OnePort<R> {
+    pub fn new(grpc: Routes, rest: R, http: BoxEndpoint<'static, Response>, observe: Arc<Observe>) -> OnePort<R> {
         // The body wrapper is outermost, around the gRPC-Web translation.
         let grpc = ServiceBuilder::new()
             .map_response(|mut response: http::Response<tonic::body::Body>| {
@@ -76,7 +98,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
             .compat()
             .map_to_response()
             .boxed();
-        OnePort { grpc, rest, http }
+        OnePort { grpc, rest, http, observe }
     }
 
     fn grpc(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, R> {
@@ -103,14 +125,14 @@ impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
     // Combinators rather than an `async fn`, as in the REST lane: no copy of the request is
     // kept at this level, so the request's future stays small.
     fn call(&self, request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
-        let answer = if is_grpc(request.headers()) {
-            Either::Left(self.grpc(request))
-        } else if crate::rest::is_rest(request.uri().path()) {
-            Either::Right(Either::Left(self.rest.call(request)))
-        } else {
-            Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request)))
+        let protocol = protocol_of(&request);
+        let begun = self.observe.begin(protocol, &request);
+        let answer = match protocol {
+            Protocol::Grpc => Either::Left(self.grpc(request)),
+            Protocol::Rest => Either::Right(Either::Left(self.rest.call(request))),
+            _ => Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request))),
         };
-        crate::rate_fields::with_rate_fields(answer)
+        self.observe.serve(begun, answer)
     }
 }
 

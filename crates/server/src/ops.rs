@@ -21,5 +21,7 @@ pub fn readyz() -> Json<Value> {
 
 #[handler]
 pub fn metrics(gate: Data<&Arc<Gate>>) -> Response {
-    Response::builder().content_type("text/plain; version=0.0.4; charset=utf-8").body(gate.metrics().render())
+    Response::builder()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(gate.metrics().render())
 }

@@ -25,6 +25,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::rustls::ServerConfig;
 
+use crate::metrics::GaugeGuard;
+use crate::observe::Observe;
+
 /// What hyper hands back: poem's response body, boxed once.
 type ResponseBody = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
 
@@ -45,12 +48,14 @@ pub struct ConnectionBounds {
 }
 
 /// Serves `endpoint` on `listener` until `shutdown` resolves, then lets answers in flight finish
-/// (up to [`DRAIN_TIMEOUT`]).
+/// (up to [`DRAIN_TIMEOUT`]). With `--simulate-rtt`, each new connection first waits one round
+/// trip (the TCP handshake), and a TLS one another (the TLS 1.3 handshake).
 pub async fn run_until<E>(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
     endpoint: E,
     bounds: ConnectionBounds,
+    observe: Arc<Observe>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()>
 where
@@ -81,7 +86,8 @@ where
             continue;
         };
         // The slot goes with the socket, so a WebSocket keeps it after its upgrade.
-        let stream = Counted { stream, _slot: slot };
+        let stream = Counted { stream, _slot: slot, _open: observe.metrics().connection("tcp") };
+        let rtt = observe.rtt();
         let connection = Connection {
             endpoint: endpoint.clone(),
             http: http.clone(),
@@ -91,9 +97,15 @@ where
         };
         let tls = tls.clone();
         tokio::spawn(async move {
+            if !rtt.is_zero() {
+                tokio::time::sleep(rtt).await;
+            }
             match tls {
                 None => connection.serve(stream, Scheme::HTTP).await,
                 Some(tls) => {
+                    if !rtt.is_zero() {
+                        tokio::time::sleep(rtt).await;
+                    }
                     if let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
                         connection.serve(stream, Scheme::HTTPS).await;
                     }
@@ -125,6 +137,8 @@ fn http_builder(bounds: ConnectionBounds) -> auto::Builder<TokioExecutor> {
 struct Counted {
     stream: TcpStream,
     _slot: OwnedSemaphorePermit,
+    /// Counts the socket in `/metrics` while it is open.
+    _open: GaugeGuard,
 }
 
 impl AsyncRead for Counted {

@@ -453,7 +453,7 @@ async fn compare_cost(base: &str, args: &BenchArgs) -> anyhow::Result<()> {
             for (protocol, histogram) in Protocol::ALL.into_iter().zip(&mut histograms) {
                 // The whole lane as `compare` pays it: the call, and the decoding after it.
                 let started = Instant::now();
-                let lane = lane(protocol, &target, &call, &credential, options).await;
+                let lane = lane(protocol, &target, &call, &credential, &options).await;
                 anyhow::ensure!(lane.code == "OK", "{} answered {}", protocol.name(), lane.code);
                 let _ = histogram.record(started.elapsed().as_micros().max(1) as u64);
             }

@@ -81,7 +81,7 @@ impl EventSubscription {
         let after = after_seq.as_ref().map(super::parse_id).transpose().map_err(super::error::graphql_error)?;
         let session = gate.session(credentials).map_err(super::error::graphql_error)?;
         let types = types.map(|types| types.into_iter().map(Into::into).collect());
-        let feed = gate.watch(&session, after, types).map_err(super::error::graphql_error)?;
+        let feed = gate.watch(&session, after, types, "graphql-ws").map_err(super::error::graphql_error)?;
         let shutdown = gate.shutdown().clone();
         Ok(futures_util::stream::unfold((feed, shutdown), |(mut feed, shutdown)| async move {
             let item = tokio::select! {

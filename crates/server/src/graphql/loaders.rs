@@ -5,6 +5,7 @@
 //! calls, not one plus twenty plus one per item; `/metrics` counts them. The header
 //! `X-Playground-Batching: off` turns batching off for one request, to compare.
 
+use crate::call_scope::{self, CallRecord, Protocol};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -54,7 +55,9 @@ impl Loaders {
         let batch = Batch { gate: self.gate.clone(), request: self.request.clone() };
         // Without batching, every key is its own call: the N+1 shape, for comparison.
         let max_batch_size = if self.request.batching { 1000 } else { 1 };
-        DataLoader::new(loader(batch), tokio::spawn).delay(COLLECT_FOR).max_batch_size(max_batch_size)
+        // A batch runs on a task of its own: its calls are still GraphQL's in `/metrics`.
+        let spawn = |batch| tokio::spawn(call_scope::scope(CallRecord::new(Protocol::Graphql, None), batch));
+        DataLoader::new(loader(batch), spawn).delay(COLLECT_FOR).max_batch_size(max_batch_size)
     }
 
     pub fn users(&self) -> &DataLoader<UsersById> {

@@ -29,6 +29,7 @@ use poem::{handler, Body, Request, Response};
 use time::OffsetDateTime;
 
 use crate::body::{read_limited, BodyError};
+use crate::call_scope::{self, CallRecord, Protocol};
 use crate::credentials::Credentials;
 use crate::gate::Gate;
 use loaders::{Loaders, RequestContext};
@@ -225,7 +226,8 @@ pub async fn subscriptions(
     let batching = batching(request);
     let config = poem::web::websocket::WebSocketConfig::default().read_buffer_size(crate::ws::IDLE_READ_BUFFER);
     websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).config(config).on_upgrade(move |stream| {
-        GraphQLWebSocket::new(stream, schema, protocol)
+        let open = schemas.gate.metrics().connection("graphql-ws");
+        let connection = GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
                 let credentials = events::credentials_from_payload(&payload, from_headers);
                 // A credential that is sent must be valid: refused here, the socket closes with
@@ -235,7 +237,12 @@ pub async fn subscriptions(
                 }
                 Ok(schemas.request_data(credentials, batching))
             })
-            .serve()
+            .serve();
+        // The socket's operations are counted as GraphQL's, in one scope for the connection.
+        async move {
+            let _open = open;
+            call_scope::scope(CallRecord::new(Protocol::Graphql, None), connection).await;
+        }
     })
 }
 

@@ -82,7 +82,7 @@ impl EventService for EventApi {
         } else {
             Some(types.into_iter().map(type_from_proto).collect::<Result<Vec<_>, _>>().map_err(status)?)
         };
-        let feed = self.gate.watch(&session, after_seq, types).map_err(status)?;
+        let feed = self.gate.watch(&session, after_seq, types, "grpc-stream").map_err(status)?;
         let shutdown = self.gate.shutdown().clone();
         // A stream with a deadline ends with DEADLINE_EXCEEDED when it passes.
         let expiry = async move {

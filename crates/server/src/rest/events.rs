@@ -107,7 +107,7 @@ impl EventsApi {
             None => after.0.unwrap_or(0),
         };
         let types = types.0.as_deref().map(|list| EventType::parse_list(list.split(',').map(str::trim))).transpose()?;
-        let feed = self.gate.watch(&session, Some(after), types)?;
+        let feed = self.gate.watch(&session, Some(after), types, "sse")?;
         let shutdown = self.gate.shutdown().clone();
         let events = futures_util::stream::unfold((feed, shutdown), |(mut feed, shutdown)| async move {
             let item = tokio::select! {

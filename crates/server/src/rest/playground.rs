@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use playground_client::call::{Call, Credential};
+use playground_client::call::{Call, Credential, Knobs};
 use playground_client::compare::{compare, Comparison, Options};
 use playground_client::requests::Target;
 use playground_client::walkthrough::{authorization_code, Walkthrough};
@@ -52,7 +52,63 @@ pub struct CompareRequest {
     /// A bearer token every lane sends instead of an API key.
     #[serde(default, deserialize_with = "super::json::present")]
     pub token: Option<String>,
+    /// Every lane's call asks to be delayed this many milliseconds (`X-Playground-Delay`, or
+    /// `params._playground.delay` on `/ws`); at most 2,000, as five lanes run one after another.
+    #[oai(validator(maximum(value = "2000")))]
+    #[serde(default, deserialize_with = "super::json::present")]
+    pub delay_ms: Option<u32>,
+    /// Every lane's call asks to fail with the canonical error of this HTTP status
+    /// (`X-Playground-Fail`, or `params._playground.fail` on `/ws`).
+    #[serde(default, deserialize_with = "super::json::present")]
+    pub fail: Option<FailStatus>,
 }
+
+/// The HTTP statuses of the error table, which the fail knob takes.
+#[derive(Debug, Clone, Copy, Enum, serde::Deserialize)]
+pub enum FailStatus {
+    #[oai(rename = "400")]
+    #[serde(rename = "400")]
+    BadRequest,
+    #[oai(rename = "401")]
+    #[serde(rename = "401")]
+    Unauthorized,
+    #[oai(rename = "403")]
+    #[serde(rename = "403")]
+    Forbidden,
+    #[oai(rename = "404")]
+    #[serde(rename = "404")]
+    NotFound,
+    #[oai(rename = "409")]
+    #[serde(rename = "409")]
+    Conflict,
+    #[oai(rename = "429")]
+    #[serde(rename = "429")]
+    TooManyRequests,
+    #[oai(rename = "500")]
+    #[serde(rename = "500")]
+    InternalServerError,
+    #[oai(rename = "503")]
+    #[serde(rename = "503")]
+    ServiceUnavailable,
+}
+
+impl FailStatus {
+    fn status(self) -> u16 {
+        match self {
+            FailStatus::BadRequest => 400,
+            FailStatus::Unauthorized => 401,
+            FailStatus::Forbidden => 403,
+            FailStatus::NotFound => 404,
+            FailStatus::Conflict => 409,
+            FailStatus::TooManyRequests => 429,
+            FailStatus::InternalServerError => 500,
+            FailStatus::ServiceUnavailable => 503,
+        }
+    }
+}
+
+/// The longest delay a comparison asks of each lane.
+const MAX_COMPARE_DELAY_MS: u32 = 2000;
 
 impl poem_openapi::types::Example for CompareRequest {
     fn example() -> Self {
@@ -61,6 +117,8 @@ impl poem_openapi::types::Example for CompareRequest {
             args: Some(serde_json::json!({"id": 42})),
             api_key: Some("demo-read-key".into()),
             token: None,
+            delay_ms: None,
+            fail: None,
         }
     }
 }
@@ -137,7 +195,12 @@ impl PlaygroundApi {
     /// Public: the lanes carry the credential. At most a few comparisons run at once (503 beyond).
     #[oai(path = "/compare", method = "post")]
     async fn compare(&self, body: JsonBody<CompareRequest>) -> Answer<JsonBody<Comparison>> {
-        let JsonBody(CompareRequest { operation, args, api_key, token }) = body;
+        let JsonBody(CompareRequest { operation, args, api_key, token, delay_ms, fail }) = body;
+        if delay_ms.is_some_and(|delay| delay > MAX_COMPARE_DELAY_MS) {
+            let message = format!("delayMs is at most {MAX_COMPARE_DELAY_MS}: five lanes run one after another");
+            return Err(DomainError::invalid("delayMs", message).into());
+        }
+        let knobs = Knobs { delay: delay_ms.map(|delay| format!("{delay}ms")), fail: fail.map(FailStatus::status) };
         let args = args.unwrap_or(serde_json::Value::Null);
         if serde_json::to_string(&args).map_or(0, |text| text.len()) > MAX_ARGS_BYTES {
             return Err(DomainError::invalid("args", format!("args are larger than {MAX_ARGS_BYTES} bytes")).into());
@@ -150,7 +213,7 @@ impl PlaygroundApi {
             (Some(_), Some(_)) => return Err(DomainError::invalid("token", "send apiKey or token, not both").into()),
         };
         let (target, _run) = self.admit()?;
-        let options = Options { capture: true, lane_timeout: LANE_TIMEOUT };
+        let options = Options { capture: true, knobs, lane_timeout: LANE_TIMEOUT };
         Ok(JsonBody(compare(target, &call, &credential, options).await))
     }
 

@@ -66,7 +66,7 @@ pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
         ));
     }
     let session = connection.session.clone()?;
-    let mut feed = connection.gate.watch(&session, after_seq, types)?;
+    let mut feed = connection.gate.watch(&session, after_seq, types, "websocket")?;
     let after = feed.last_seq();
     let id = connection.subscriptions.next_id;
     connection.subscriptions.next_id += 1;

@@ -22,6 +22,7 @@ use playground_domain::Scope;
 
 use crate::credentials::{Credentials, Session};
 use crate::gate::Gate;
+use crate::observe::Observe;
 
 /// The bounds of one connection.
 #[derive(Clone, Copy)]
@@ -68,6 +69,7 @@ pub fn endpoint(
     gate: Data<&Arc<Gate>>,
     limits: Data<&ConnectionLimits>,
     openrpc: Data<&OpenRpc>,
+    observe: Data<&Arc<Observe>>,
 ) -> impl IntoResponse {
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let gate = gate.0.clone();
@@ -80,7 +82,8 @@ pub fn endpoint(
         .max_frame_size(Some(hard_limit))
         .read_buffer_size(IDLE_READ_BUFFER);
     let openrpc = openrpc.0 .0.clone();
-    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limits, openrpc, socket))
+    let observe = observe.0.clone();
+    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limits, openrpc, observe, socket))
 }
 
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
@@ -101,7 +104,12 @@ enum Step {
     Stop,
 }
 
-fn handle(connection: &mut rpc::Connection, message: std::io::Result<Message>, limit: usize) -> Step {
+async fn handle(
+    connection: &mut rpc::Connection,
+    message: std::io::Result<Message>,
+    limit: usize,
+    arrived: std::time::Instant,
+) -> Step {
     let text = match message {
         Ok(Message::Text(text)) => text,
         Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -111,7 +119,7 @@ fn handle(connection: &mut rpc::Connection, message: std::io::Result<Message>, l
     if text.len() > limit {
         return Step::Close(CloseCode::Size, format!("message of {} bytes is over the {limit} byte bound", text.len()));
     }
-    rpc::handle_message(connection, &text).map_or(Step::Nothing, Step::Reply)
+    rpc::handle_message(connection, &text, arrived).await.map_or(Step::Nothing, Step::Reply)
 }
 
 /// Queued notifications written per flush, so a busy feed cannot starve requests.
@@ -122,6 +130,7 @@ async fn serve_connection(
     credentials: Credentials,
     limits: ConnectionLimits,
     openrpc: Arc<serde_json::Value>,
+    observe: Arc<Observe>,
     mut socket: WebSocketStream,
 ) {
     let (limit, ping_interval) = (limits.max_message_bytes, limits.ping_interval);
@@ -142,7 +151,9 @@ async fn serve_connection(
     let subscriptions = events::Subscriptions::new(outgoing);
     let overflowed = subscriptions.overflowed.clone();
     let max_batch = limits.max_batch;
-    let mut connection = rpc::Connection { gate, session, peer: credentials.peer, subscriptions, openrpc, max_batch };
+    let _open = observe.metrics().connection("websocket");
+    let mut connection =
+        rpc::Connection { gate, session, peer: credentials.peer, subscriptions, openrpc, max_batch, observe };
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     let mut awaiting_pong = false;
     loop {
@@ -155,7 +166,10 @@ async fn serve_connection(
                     awaiting_pong = false;
                     continue;
                 }
-                let mut step = handle(&mut connection, message, limit);
+                // Messages that had already arrived when this one was read count from the same
+                // moment, so a pipelined burst waits one simulated round trip, not one each.
+                let arrived = std::time::Instant::now();
+                let mut step = handle(&mut connection, message, limit, arrived).await;
                 // Answer everything that has already arrived before flushing once: with many
                 // calls in flight, one write carries many replies instead of one write each.
                 loop {
@@ -173,7 +187,7 @@ async fn serve_connection(
                         Step::Stop => return,
                     }
                     match socket.next().now_or_never() {
-                        Some(Some(message)) => step = handle(&mut connection, message, limit),
+                        Some(Some(message)) => step = handle(&mut connection, message, limit, arrived).await,
                         Some(None) => return,
                         None => break,
                     }
@@ -201,6 +215,7 @@ async fn serve_connection(
             }
             () = overflowed.1.notified() => {
                 let reason = format!("too slow: more than {} notifications waiting to be read", events::OUTGOING_QUEUE);
+                connection.observe.metrics().event_gap("websocket");
                 close(socket, CloseCode::Policy, reason).await;
                 return;
             }

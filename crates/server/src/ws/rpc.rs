@@ -8,8 +8,11 @@ use serde_json::{json, Map, Value};
 
 use super::error::{envelope_error, rpc_error, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
 use super::{orders, products, users};
+use std::time::Instant;
+
 use crate::credentials::{Credentials, Session};
 use crate::gate::Gate;
+use crate::knobs::CallKnobs;
 
 /// What one connection knows: the gate, and who it is (or why it is nobody yet).
 pub struct Connection {
@@ -21,6 +24,8 @@ pub struct Connection {
     pub openrpc: std::sync::Arc<Value>,
     /// The most calls one batch may hold (`[limits] jsonrpc_max_batch`).
     pub max_batch: usize,
+    /// Each call's knobs, metrics and access-log line.
+    pub observe: std::sync::Arc<crate::observe::Observe>,
 }
 
 /// One call's way into the gate, with the connection's session.
@@ -37,7 +42,7 @@ impl Call<'_> {
     ) -> Result<T, DomainError> {
         match &self.connection.session {
             Ok(session) => self.connection.gate.call_as(session, operation, run),
-            Err(why) => Err(why.clone()),
+            Err(why) => self.connection.gate.refuse(operation, why.clone()),
         }
     }
 }
@@ -146,8 +151,9 @@ fn reply(id: Value, outcome: Result<Box<RawValue>, Value>) -> Reply {
     }
 }
 
-/// One request object; `None` for a notification, which gets no reply.
-fn handle_one(connection: &mut Connection, request: Value) -> Option<Reply> {
+/// One request object; `None` for a notification, which gets no reply. `arrived` is when its
+/// message was read: the call's wait (its delay knob, the simulated round trip) counts from then.
+async fn handle_one(connection: &mut Connection, request: Value, arrived: Instant) -> Option<Reply> {
     let Value::Object(mut request) = request else {
         return Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "a request must be a JSON object"))));
     };
@@ -160,7 +166,7 @@ fn handle_one(connection: &mut Connection, request: Value) -> Option<Reply> {
         Some(Value::String(method)) => Some(method),
         _ => None,
     };
-    let params = request.remove("params").unwrap_or(Value::Null);
+    let mut params = request.remove("params").unwrap_or(Value::Null);
     let version_ok = request.remove("jsonrpc") == Some(Value::String("2.0".into()));
     let (Some(method), true, true, true) =
         (method, version_ok, valid_id, params.is_object() || params.is_null() || params.is_array())
@@ -174,12 +180,17 @@ fn handle_one(connection: &mut Connection, request: Value) -> Option<Reply> {
             )),
         ));
     };
-    let outcome = dispatch(connection, &method, params);
+    let knobs = match params.as_object_mut().and_then(|params| params.remove("_playground")) {
+        Some(knobs) => CallKnobs::from_params(&knobs),
+        None => CallKnobs::default(),
+    };
+    let observe = connection.observe.clone();
+    let outcome = observe.ws_call(knobs, arrived, || dispatch(connection, &method, params)).await;
     id.map(|id| reply(id, outcome))
 }
 
 /// One text message: a request or a batch. Returns the text to send back, if any.
-pub fn handle_message(connection: &mut Connection, text: &str) -> Option<String> {
+pub async fn handle_message(connection: &mut Connection, text: &str, arrived: Instant) -> Option<String> {
     let single = |reply: Reply| serde_json::to_string(&reply).ok();
     match serde_json::from_str::<Value>(text) {
         Err(e) => single(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
@@ -191,13 +202,16 @@ pub fn handle_message(connection: &mut Connection, text: &str) -> Option<String>
             single(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, message))))
         }
         Ok(Value::Array(batch)) => {
-            let replies: Vec<Reply> = batch.into_iter().filter_map(|request| handle_one(connection, request)).collect();
+            let mut replies = Vec::with_capacity(batch.len());
+            for request in batch {
+                replies.extend(handle_one(connection, request, arrived).await);
+            }
             if replies.is_empty() {
                 None
             } else {
                 serde_json::to_string(&replies).ok()
             }
         }
-        Ok(request) => handle_one(connection, request).and_then(single),
+        Ok(request) => handle_one(connection, request, arrived).await.and_then(single),
     }
 }

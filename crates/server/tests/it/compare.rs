@@ -66,7 +66,7 @@ async fn every_operation_gives_the_same_outcome_on_every_protocol() {
             let args = serde_json::from_str(&case.args.to_string().replace("{protocol}", protocol.name()))
                 .expect("arguments stay JSON");
             let call = Call::parse(case.operation, args).expect("a valid call");
-            let lane = lane(protocol, &target, &call, &case.credential, Options::default()).await;
+            let lane = lane(protocol, &target, &call, &case.credential, &Options::default()).await;
             assert_eq!(lane.error, None, "{} on {}", case.operation, protocol.name());
             assert_eq!(
                 lane.code,

@@ -44,14 +44,14 @@ async fn graphiql_is_served_to_browsers_with_every_asset_from_the_binary() {
     assert_eq!(body, json!({"data": {"__typename": "Query"}}));
 }
 
-/// The `playground_calls_total` counters of `/metrics`, by operation, successful calls only.
+/// The `playground_calls_total` counters of `/metrics` for GraphQL, by operation, successful calls only.
 async fn domain_calls(app: &crate::helpers::TestApp) -> std::collections::HashMap<String, u64> {
     let text = app.http.get(format!("{}/metrics", app.base)).send().await.expect("metrics").text().await.expect("text");
     text.lines()
-        .filter_map(|line| line.strip_prefix("playground_calls_total{operation=\""))
+        .filter_map(|line| line.strip_prefix("playground_calls_total{protocol=\"graphql\",operation=\""))
         .filter_map(|rest| {
             let (operation, rest) = rest.split_once('"')?;
-            let count = rest.strip_prefix(",outcome=\"ok\"} ")?;
+            let count = rest.strip_prefix(",code=\"OK\"} ")?;
             Some((operation.to_owned(), count.parse().ok()?))
         })
         .collect()

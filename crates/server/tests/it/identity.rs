@@ -59,7 +59,7 @@ async fn five_credentials_times_every_operation_agree_on_every_protocol() {
             for protocol in Protocol::ALL {
                 let text = args.to_string().replace("{p}", protocol.name()).replace("{c}", &who.replace(' ', "-"));
                 let call = Call::parse(operation, serde_json::from_str(&text).expect("JSON")).expect("call");
-                let lane = lane(protocol, &target, &call, credential, Options::default()).await;
+                let lane = lane(protocol, &target, &call, credential, &Options::default()).await;
                 assert_eq!(lane.error, None, "{who} {operation} on {}", protocol.name());
                 codes.push(lane.code);
             }
@@ -127,12 +127,12 @@ async fn an_expired_token_is_refused_on_every_protocol_with_its_reason() {
     let credential = Credential::Bearer(token(&app, "alice").await);
     let call = Call::parse("getUser", json!({"id": 42})).expect("call");
     for protocol in Protocol::ALL {
-        assert_eq!(lane(protocol, &target, &call, &credential, Options::default()).await.code, "OK");
+        assert_eq!(lane(protocol, &target, &call, &credential, &Options::default()).await.code, "OK");
     }
     // One second of life and one of leeway, both counted in whole seconds: at most three.
     tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
     for protocol in Protocol::ALL {
-        let lane = lane(protocol, &target, &call, &credential, Options::default()).await;
+        let lane = lane(protocol, &target, &call, &credential, &Options::default()).await;
         assert_eq!(lane.code, "UNAUTHENTICATED", "{}", protocol.name());
         if protocol != Protocol::Grpc {
             assert!(lane.response.contains("expired"), "{}: {}", protocol.name(), lane.response);

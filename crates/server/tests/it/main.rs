@@ -5,6 +5,7 @@ mod graphql;
 mod helpers;
 mod identity;
 mod interop;
+mod knobs;
 mod matrix;
 mod one_port;
 mod push;
