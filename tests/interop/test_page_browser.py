@@ -405,6 +405,35 @@ def test_one_write_reaches_all_six_listeners(opened, credential):
     watch.assert_clean()
 
 
+def test_the_knobs_make_one_failure_land_in_five_forms_and_add_delay(opened):
+    page, watch = opened
+    run_and_expect(page, "OK")
+    page.select_option('[data-knob="fail"]', "429")
+    page.click('[data-action="run"]')
+    run_and_expect(page, "RATE_LIMITED")
+    expect(lane(page, "rest").locator('[data-part="response"]')).to_contain_text("429 Too Many Requests")
+    expect(lane(page, "rest").locator('[data-part="response"]')).to_contain_text("retry-after: 1")
+    expect(lane(page, "grpc").locator(".proto-status")).to_contain_text("RESOURCE_EXHAUSTED")
+    expect(lane(page, "websocket").locator('[data-part="request"]')).to_contain_text('"_playground"')
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "page-knobs.png")
+
+    page.select_option('[data-knob="fail"]', "")
+    page.fill('[data-knob="delay"]', "200")
+    page.click('[data-action="run"]')
+    run_and_expect(page, "OK")
+    for protocol in LANES:
+        latency = lane(page, protocol).locator('[data-part="latency"]').text_content()
+        assert float(latency.split()[0]) >= 200, f"{protocol} took {latency} with a 200 ms delay"
+
+    # Past the bound the browser itself holds the form back; Enter on a select runs the page's check.
+    page.fill('[data-knob="delay"]', "5000")
+    expect(page.locator('[data-knob="delay"]:invalid')).to_have_count(1)
+    page.press('[data-knob="fail"]', "Enter")
+    expect(page.locator(".run-message.failed")).to_contain_text("0 to 2,000")
+    watch.assert_clean()
+
+
 def test_the_oauth_walkthrough_shows_each_exchange(opened):
     page, watch = opened
     panel = page.locator('[data-panel="oauth"]')

@@ -25,6 +25,8 @@ const initialState = () => ({
   operation: 'getUser',
   args: defaultArgs(),
   credential: 'demo-read-key',
+  // The teaching knobs every lane's call carries: delay in ms, and a status to fail with.
+  knobs: { delay: '', fail: '' },
   largeType: storedLargeType(),
   // state: idle | running | done | failed; result: the compare answer of the last run
   run: { state: 'idle', result: null, message: '' },
@@ -39,6 +41,8 @@ function reducer(state, action) {
       return { ...state, args: { ...state.args, [action.operation]: { ...state.args[action.operation], [action.name]: action.value } } };
     case 'credential':
       return { ...state, credential: action.value };
+    case 'knob':
+      return { ...state, knobs: { ...state.knobs, [action.name]: action.value } };
     case 'large-type':
       return { ...state, largeType: !state.largeType };
     case 'run-start':
@@ -62,6 +66,16 @@ async function runCompare(state, dispatch) {
     dispatch({ type: 'run-failed', message: error });
     return;
   }
+  const knobs = {};
+  if (state.knobs.delay !== '') {
+    const delay = Number(state.knobs.delay);
+    if (!Number.isInteger(delay) || delay < 0 || delay > 2000) {
+      dispatch({ type: 'run-failed', message: 'The delay is a whole number of milliseconds from 0 to 2,000.' });
+      return;
+    }
+    knobs.delayMs = delay;
+  }
+  if (state.knobs.fail !== '') knobs.fail = state.knobs.fail;
   const run = ++lastRun;
   dispatch({ type: 'run-start' });
   const failed = (message) => run === lastRun && dispatch({ type: 'run-failed', message });
@@ -71,7 +85,7 @@ async function runCompare(state, dispatch) {
     const response = await fetch('/api/v1/playground/compare', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ operation: op.name, args, ...auth }),
+      body: JSON.stringify({ operation: op.name, args, ...auth, ...knobs }),
     });
     const answer = await response.json().catch(() => null);
     if (run !== lastRun) return;

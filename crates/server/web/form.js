@@ -125,6 +125,19 @@ export function CredentialInfo({ value }) {
   return html`<div class="credential-info" data-part="credential-info" data-kind=${info.kind}>${line}</div>`;
 }
 
+// The statuses of the error table, which the fail knob takes.
+const FAILURES = [
+  ['', 'nothing (run the call)'],
+  ['400', '400 INVALID_ARGUMENT'],
+  ['401', '401 UNAUTHENTICATED'],
+  ['403', '403 PERMISSION_DENIED'],
+  ['404', '404 NOT_FOUND'],
+  ['409', '409 CONFLICT'],
+  ['429', '429 RATE_LIMITED'],
+  ['500', '500 INTERNAL'],
+  ['503', '503 UNAVAILABLE'],
+];
+
 export function Controls({ state, dispatch, onRun }) {
   const op = operation(state.operation);
   const values = state.args[op.name];
@@ -161,6 +174,24 @@ export function Controls({ state, dispatch, onRun }) {
       </select>
       <small class="hint">used by the five calls and by the events below</small>
     </div>
+    <fieldset class="knobs">
+      <legend>Knobs <small class="hint">what the server does to each of the five calls</small></legend>
+      <div class="field">
+        <label for="knob-delay">Delay (ms)</label>
+        <input id="knob-delay" data-knob="delay" type="number" min="0" max="2000" step="50" inputmode="numeric"
+          value=${state.knobs.delay} placeholder="0"
+          onInput=${(e) => dispatch({ type: 'knob', name: 'delay', value: e.currentTarget.value })} />
+        <small class="hint"><code>X-Playground-Delay</code>, up to 2,000</small>
+      </div>
+      <div class="field">
+        <label for="knob-fail">Fail with</label>
+        <select id="knob-fail" data-knob="fail" value=${state.knobs.fail}
+          onChange=${(e) => dispatch({ type: 'knob', name: 'fail', value: e.currentTarget.value })}>
+          ${FAILURES.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
+        </select>
+        <small class="hint"><code>X-Playground-Fail</code>: see one error in five forms</small>
+      </div>
+    </fieldset>
     <div class="field run">
       <button type="submit" class="primary" data-action="run" aria-describedby="why">
         ${state.run.state === 'running' ? 'Running…' : 'Run on all five'}
