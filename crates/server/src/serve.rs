@@ -89,6 +89,7 @@ where
         let stream = Counted { stream, _slot: slot, _open: observe.metrics().connection("tcp") };
         let rtt = observe.rtt();
         let connection = Connection {
+            max_header_bytes: bounds.max_header_bytes,
             endpoint: endpoint.clone(),
             http: http.clone(),
             local: local.clone(),
@@ -118,19 +119,32 @@ where
     Ok(())
 }
 
+/// hyper and h2 read header blocks up to this many times the bound. Past the bound the accept
+/// loop answers 431 itself, as problem+json or a gRPC status; past this, hyper's own bare 431.
+const HEAD_READ_FACTOR: usize = 4;
+
 fn http_builder(bounds: ConnectionBounds) -> auto::Builder<TokioExecutor> {
+    let readable = bounds.max_header_bytes.saturating_mul(HEAD_READ_FACTOR).max(8192);
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(readable);
+    builder.http2().timer(TokioTimer::new()).max_header_list_size(u32::try_from(readable).unwrap_or(u32::MAX));
     builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        // hyper's floor for its read buffer is 8 KiB; past the bound the answer is 431.
-        .max_buf_size(bounds.max_header_bytes.max(8192));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_header_list_size(u32::try_from(bounds.max_header_bytes).unwrap_or(u32::MAX));
-    builder
+}
+
+/// The size of a request's head as the bound counts it: the request line and every header
+/// line (HTTP/2's header list size counts each field's name, value and 32 bytes).
+fn head_bytes(request: &hyper::Request<Incoming>) -> usize {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    request.headers().iter().fold(line, |sum, (name, value)| sum + name.as_str().len() + value.len() + 4)
+}
+
+/// 431 with its canonical code (INVALID_ARGUMENT), in the form the client reads.
+fn head_too_large(request: &hyper::Request<Incoming>, bound: usize) -> Response {
+    let error = DomainError::invalid("headers", format!("the request's header block is over the {bound} byte bound"));
+    match crate::one_port::is_grpc(request.headers()) {
+        true => crate::grpc::refused(error),
+        false => crate::rest::problem_response(poem::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, error),
+    }
 }
 
 /// A socket that holds one of the connection slots for as long as it is open.
@@ -175,6 +189,7 @@ impl AsyncWrite for Counted {
 
 /// One accepted connection and what serving it needs.
 struct Connection<E> {
+    max_header_bytes: usize,
     endpoint: Arc<E>,
     http: Arc<auto::Builder<TokioExecutor>>,
     local: LocalAddr,
@@ -187,15 +202,19 @@ impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
     where
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let Connection { endpoint, http, local, peer, watcher } = self;
+        let Connection { max_header_bytes, endpoint, http, local, peer, watcher } = self;
         let remote = RemoteAddr(peer.into());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let endpoint = endpoint.clone();
+            let too_large =
+                (head_bytes(&request) > max_header_bytes).then(|| head_too_large(&request, max_header_bytes));
             let request = poem::Request::from((request, local.clone(), remote.clone(), scheme.clone()));
             async move {
-                let answer = endpoint.call(request).await;
-                let response: hyper::Response<ResponseBody> = answer.unwrap_or_else(poem::Error::into_response).into();
-                Ok::<_, Infallible>(response)
+                let answer = match too_large {
+                    Some(refusal) => refusal,
+                    None => endpoint.call(request).await.unwrap_or_else(poem::Error::into_response),
+                };
+                Ok::<_, Infallible>(hyper::Response::<ResponseBody>::from(answer))
             }
         });
         let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);

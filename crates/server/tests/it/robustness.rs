@@ -588,7 +588,20 @@ async fn connections_past_the_bound_get_503_and_a_huge_header_block_gets_431() {
             .send()
     };
     assert_eq!(get("a".repeat(12 << 10)).await.expect("answered").status(), 200);
-    assert_eq!(get("a".repeat(20 << 10)).await.expect("answered").status(), 431);
+    let refused = get("a".repeat(20 << 10)).await.expect("answered");
+    assert_eq!(refused.status(), 431);
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = refused.json().await.expect("problem+json");
+    assert_eq!(problem["code"], "INVALID_ARGUMENT", "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or("").contains("16384 byte bound"), "{problem}");
+    // gRPC clients get the same refusal as a status.
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    let mut grpc = api_playground::pb::user_service_client::UserServiceClient::new(channel);
+    let mut request = tonic::Request::new(api_playground::pb::GetUserRequest { id: 42 });
+    request.metadata_mut().insert("x-api-key", "demo-read-key".parse().expect("key"));
+    request.metadata_mut().insert("x-padding", "a".repeat(20 << 10).parse().expect("padding"));
+    let status = grpc.get_user(request).await.expect_err("refused");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
     still_serves(&app).await;
 }
 
