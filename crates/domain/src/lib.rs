@@ -8,6 +8,7 @@
 //! - [`playground`]: one method per operation, the only owner of state
 //! - [`maintenance`]: the switch that makes every other operation UNAVAILABLE for a while
 //! - [`events`]: the event log: strictly increasing seq, bounded history, broadcast
+//! - [`webhooks`]: who is told of which events at which URL, and every attempt to tell them
 //! - [`page`]: opaque cursors shared by every paginated list
 //! - [`seed`]: deterministic demo data
 
@@ -20,6 +21,7 @@ pub mod operation;
 pub mod page;
 pub mod playground;
 pub mod seed;
+pub mod webhooks;
 
 pub use access::{Caller, Identity, Scope, Scopes};
 pub use error::{Conflict, DomainError, ErrorCode};

@@ -21,6 +21,10 @@ pub enum Operation {
     GetEvents,
     WatchEvents,
     SetMaintenance,
+    CreateWebhook,
+    ListWebhooks,
+    DeleteWebhook,
+    ListWebhookDeliveries,
 }
 
 /// One operation's names and rules.
@@ -36,7 +40,7 @@ pub struct OperationInfo {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 15] = [
+    pub const ALL: [Operation; 19] = [
         Operation::ListUsers,
         Operation::GetUser,
         Operation::CreateUser,
@@ -52,6 +56,10 @@ impl Operation {
         Operation::GetEvents,
         Operation::WatchEvents,
         Operation::SetMaintenance,
+        Operation::CreateWebhook,
+        Operation::ListWebhooks,
+        Operation::DeleteWebhook,
+        Operation::ListWebhookDeliveries,
     ];
 
     pub fn info(self) -> &'static OperationInfo {
@@ -78,9 +86,10 @@ macro_rules! op {
 }
 
 /// One row per operation, in `Operation` order (CONTRACT §3). Events are read with `orders:read`:
-/// they carry order and user changes alike, and every demo credential that reads has it.
+/// they carry order and user changes alike, and every demo credential that reads has it. A
+/// webhook is one more way to receive them, so it needs the same.
 #[rustfmt::skip]
-const TABLE: [OperationInfo; 15] = [
+const TABLE: [OperationInfo; 19] = [
     op!("listUsers",         Some("users.list"),          "ListUsers",         UsersRead,    false),
     op!("getUser",           Some("users.get"),           "GetUser",           UsersRead,    false),
     op!("createUser",        Some("users.create"),        "CreateUser",        UsersWrite,   true),
@@ -96,6 +105,10 @@ const TABLE: [OperationInfo; 15] = [
     op!("getEvents",         None,                        "GetEvents",         OrdersRead,   false),
     op!("watchEvents",       Some("events.subscribe"),    "WatchEvents",       OrdersRead,   false),
     op!("setMaintenance",    Some("admin.setMaintenance"), "SetMaintenance",   Admin,        true),
+    op!("createWebhook",     Some("webhooks.create"),     "CreateWebhook",     OrdersRead,   true),
+    op!("listWebhooks",      Some("webhooks.list"),       "ListWebhooks",      OrdersRead,   false),
+    op!("deleteWebhook",     Some("webhooks.delete"),     "DeleteWebhook",     OrdersRead,   true),
+    op!("listWebhookDeliveries", Some("webhooks.deliveries"), "ListWebhookDeliveries", OrdersRead, false),
 ];
 
 #[cfg(test)]

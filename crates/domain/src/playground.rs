@@ -59,9 +59,10 @@ pub struct Playground {
     state: RwLock<State>,
     events: EventLog,
     maintenance: crate::maintenance::Maintenance,
+    webhooks: crate::webhooks::Webhooks,
 }
 
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(0).unwrap_or(now)
 }
@@ -71,12 +72,18 @@ fn to_json<T: serde::Serialize>(value: &T) -> serde_json::Value {
 }
 
 impl Playground {
-    /// An empty playground keeping `history` recent events.
+    /// An empty playground keeping `history` recent events, with no webhook target allowed.
     pub fn new(history: usize) -> Playground {
+        Playground::with_webhooks(history, crate::webhooks::Webhooks::new())
+    }
+
+    /// An empty playground whose webhook registry checks targets by the server's rules.
+    pub fn with_webhooks(history: usize, webhooks: crate::webhooks::Webhooks) -> Playground {
         Playground {
             state: RwLock::new(State { next_user_id: 1, next_product_id: 1, next_order_id: 1, ..State::default() }),
             events: EventLog::new(history),
             maintenance: crate::maintenance::Maintenance::default(),
+            webhooks,
         }
     }
 
@@ -452,6 +459,10 @@ impl Playground {
 
     /// A push subscription: the retained events after `after` (from now on when `None`), then
     /// every new one, of the given types (all when `None`).
+    pub fn webhooks(&self) -> &crate::webhooks::Webhooks {
+        &self.webhooks
+    }
+
     pub fn watch_events(
         self: &Arc<Self>,
         _caller: &Caller,

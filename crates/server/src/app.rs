@@ -25,7 +25,10 @@ pub async fn build(
     base_url: &str,
     shutdown: Shutdown,
 ) -> anyhow::Result<(impl Endpoint<Output = Response>, Arc<Observe>)> {
-    let playground = Arc::new(Playground::new(settings.event_history));
+    let webhooks = playground_domain::webhooks::Webhooks::with_check(crate::webhooks::target_check(
+        settings.webhook_allow.clone(),
+    ));
+    let playground = Arc::new(Playground::with_webhooks(settings.event_history, webhooks));
     if let Some(seed) = settings.seed {
         playground_domain::seed::seed(&playground, seed);
     }
@@ -37,6 +40,7 @@ pub async fn build(
     )?;
     let gate = Arc::new(Gate::new(settings, playground, shutdown, Arc::new(tokens)));
     let observe = Arc::new(Observe::new(gate.metrics().clone(), settings.knobs.simulate_rtt));
+    crate::webhooks::start(gate.playground_arc(), gate.metrics().clone(), gate.shutdown().clone());
     let limits = &settings.limits;
     let comparisons = rest::Comparisons {
         target: match settings.tls {

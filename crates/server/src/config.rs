@@ -137,6 +137,15 @@ struct FileConfig {
     events: EventsFile,
     #[serde(default)]
     limits: LimitsFile,
+    #[serde(default)]
+    webhooks: WebhooksFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhooksFile {
+    /// Delivery targets allowed besides loopback: addresses or CIDR ranges.
+    allow: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -277,6 +286,8 @@ pub struct Settings {
     pub default_tier: RateTier,
     pub tiers: BTreeMap<String, RateTier>,
     pub event_history: usize,
+    /// Webhook targets allowed besides loopback (`[webhooks] allow`).
+    pub webhook_allow: Vec<ipnet::IpNet>,
     pub limits: Limits,
     /// How often `/ws` pings; a connection that has not answered by the next ping is closed.
     pub ws_ping_interval: std::time::Duration,
@@ -375,6 +386,7 @@ impl Settings {
             default_tier: RateTier { burst: 100, per_second: 20 },
             tiers: BTreeMap::new(),
             event_history: playground_domain::events::DEFAULT_HISTORY,
+            webhook_allow: Vec::new(),
             limits: Limits {
                 max_body_bytes: 1 << 20,
                 graphql_max_depth: 10,
@@ -394,7 +406,18 @@ impl Settings {
     }
 
     fn apply(&mut self, file: FileConfig) -> anyhow::Result<()> {
-        let FileConfig { auth, rate_limit, events, limits } = file;
+        let FileConfig { auth, rate_limit, events, limits, webhooks } = file;
+        if let Some(allow) = webhooks.allow {
+            self.webhook_allow = allow
+                .iter()
+                .map(|entry| {
+                    entry
+                        .parse::<ipnet::IpNet>()
+                        .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .with_context(|| format!("[webhooks] allow: {entry:?} is not an address or a CIDR range"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+        }
         if let Some(ttl) = auth.access_token_ttl {
             self.access_token_ttl = parse_duration(&ttl).context("[auth] access_token_ttl")?;
         }

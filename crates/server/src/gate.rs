@@ -166,6 +166,11 @@ impl Gate {
         &self.playground
     }
 
+    /// The playground itself, for work that outlives a call (webhook delivery).
+    pub fn playground_arc(&self) -> Arc<Playground> {
+        self.playground.clone()
+    }
+
     /// Verifies a credential once, for transports that keep a session (a WebSocket connection).
     pub fn session(&self, credentials: &Credentials) -> Result<Arc<Session>, DomainError> {
         self.verifier.verify(credentials)

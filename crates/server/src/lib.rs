@@ -18,6 +18,7 @@
 //! - `tls`: rustls with ALPN h2 and http/1.1 on the one port
 //! - [`tokens`]: JWT access tokens: issued at `/auth/login`, verified for every protocol, JWKS
 //! - `web`: the side-by-side page at `/`, its assets compiled into the binary
+//! - `webhooks`: delivery to registered hooks, signed and retried; the built-in receiver
 //! - `compare`: the page's compare endpoint, the five calls made by `playground-client`
 
 pub mod app;
@@ -41,6 +42,7 @@ mod soap;
 mod tls;
 pub mod tokens;
 mod web;
+mod webhooks;
 mod ws;
 
 /// The SOAP envelope reader, public for the fuzz target in `fuzz/`.

@@ -13,6 +13,7 @@ mod orders;
 mod playground;
 mod products;
 mod users;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -47,6 +48,8 @@ enum Tag {
     Playground,
     /// JWT access tokens and the keys that verify them
     Auth,
+    /// Event delivery by HTTP POST to a URL you register, and a built-in receiver
+    Webhooks,
 }
 
 /// The REST face, one group of resources each: every handler decodes, calls the gate, encodes.
@@ -74,13 +77,18 @@ pub struct AuthApi {
     gate: Arc<Gate>,
 }
 
+pub struct WebhooksApi {
+    gate: Arc<Gate>,
+    inboxes: Arc<crate::webhooks::Inboxes>,
+}
+
 pub struct PlaygroundApi {
     comparisons: playground::Comparisons,
 }
 
 pub use playground::Comparisons;
 
-pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, AdminApi, PlaygroundApi, AuthApi);
+pub type RestApi = (UsersApi, ProductsApi, OrdersApi, EventsApi, WebhooksApi, AdminApi, PlaygroundApi, AuthApi);
 
 /// Every REST operation answers its own type or a problem.
 type Answer<T> = Result<T, error::Problem>;
@@ -100,6 +108,7 @@ pub fn service(gate: Arc<Gate>, server_url: &str, comparisons: Comparisons) -> O
         ProductsApi { gate: gate.clone() },
         OrdersApi { gate: gate.clone() },
         EventsApi { gate: gate.clone() },
+        WebhooksApi { gate: gate.clone(), inboxes: Arc::default() },
         AdminApi { gate: gate.clone() },
         PlaygroundApi { comparisons },
         AuthApi { gate },
