@@ -53,9 +53,11 @@ pub struct Delivery {
     #[serde(with = "time::serde::rfc3339")]
     pub attempted_at: OffsetDateTime,
     /// The receiver's HTTP status, when it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub latency_ms: f64,
     /// Why the attempt failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 

@@ -10,6 +10,7 @@ mod orders;
 mod products;
 mod shape;
 mod users;
+mod webhooks;
 
 pub use graphiql::asset as graphiql_asset;
 
@@ -35,10 +36,10 @@ use crate::gate::Gate;
 use loaders::{Loaders, RequestContext};
 
 #[derive(MergedObject, Default)]
-pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery);
+pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery, webhooks::WebhookQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation, orders::OrderMutation, admin::AdminMutation);
+pub struct Mutation(users::UserMutation, orders::OrderMutation, webhooks::WebhookMutation, admin::AdminMutation);
 
 pub type PlaygroundSchema = Schema<Query, Mutation, events::EventSubscription>;
 

@@ -56,6 +56,12 @@ pub fn openrpc(ws_url: &str) -> Value {
             method("events.subscribe", "Push every event after afterSeq (or from now) as `event` notifications", vec![param("types", json!({"type": "array", "items": event_types}), false), param("afterSeq", json!({"type": "integer", "minimum": 0}), false)],
                 json!({"type": "object", "properties": {"subscription": {"type": "integer"}, "afterSeq": {"type": "integer"}}})),
             method("events.unsubscribe", "Stop a subscription", vec![param("subscription", json!({"type": "integer"}), true)], json!({"type": "boolean"})),
+            method("webhooks.create", "createWebhook: POST each event to url, signed the Standard Webhooks way; the answer carries the secret, once", vec![param("url", json!({"type": "string", "maxLength": 2048}), true), param("types", json!({"type": "array", "items": event_types.clone()}), false)],
+                json!({"allOf": [reference("Webhook"), {"type": "object", "properties": {"secret": {"type": "string"}}}]})),
+            method("webhooks.list", "listWebhooks: yours; admin sees all", vec![], json!({"type": "object", "properties": {"items": {"type": "array", "items": reference("Webhook")}}})),
+            method("webhooks.delete", "deleteWebhook", vec![param("id", id(), true)], nothing.clone()),
+            method("webhooks.deliveries", "listWebhookDeliveries: every attempt, with status, latency and error", vec![param("id", id(), true)],
+                json!({"type": "object", "properties": {"items": {"type": "array", "items": reference("Delivery")}}})),
             method("admin.setMaintenance", "setMaintenance: turn maintenance on (every other call answers -32053 with retryAfter; new connections close 1013) or off; admin scope", vec![param("enabled", json!({"type": "boolean"}), true), param("retryAfter", json!({"type": "integer", "minimum": 1, "maximum": 3600}), false)],
                 json!({"type": "object", "properties": {"enabled": {"type": "boolean"}, "retryAfter": {"type": "integer"}}})),
             method("rpc.discover", "This document", vec![], json!({"type": "object"})),
@@ -63,6 +69,8 @@ pub fn openrpc(ws_url: &str) -> Value {
         "components": {"schemas": {
             "User": {"type": "object", "properties": {"id": id(), "name": {"type": "string"}, "email": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}},
             "Product": {"type": "object", "properties": {"id": id(), "sku": {"type": "string"}, "name": {"type": "string"}, "priceCents": {"type": "integer"}, "currency": {"type": "string"}, "stock": {"type": "integer"}}},
+            "Webhook": {"type": "object", "properties": {"id": id(), "url": {"type": "string"}, "types": {"type": "array", "items": event_types}, "createdAt": {"type": "string", "format": "date-time"}, "state": {"type": "string", "enum": ["active", "failing"]}, "delivered": {"type": "integer"}, "dropped": {"type": "integer"}}},
+            "Delivery": {"type": "object", "properties": {"eventSeq": {"type": "integer"}, "messageId": {"type": "string"}, "attempt": {"type": "integer", "minimum": 1}, "attemptedAt": {"type": "string", "format": "date-time"}, "status": {"type": "integer"}, "latencyMs": {"type": "number"}, "error": {"type": "string"}}},
             "Order": {"type": "object", "properties": {"id": id(), "userId": id(), "items": {"type": "array", "items": {"type": "object", "properties": {"productId": id(), "quantity": {"type": "integer"}, "unitPriceCents": {"type": "integer"}}}}, "totalCents": {"type": "integer"}, "currency": {"type": "string"}, "status": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}}
         }}
     })

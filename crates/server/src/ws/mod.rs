@@ -10,6 +10,7 @@ mod orders;
 mod products;
 mod rpc;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 

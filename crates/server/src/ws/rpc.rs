@@ -138,6 +138,10 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Box
         "orders.create" => orders::create(call, raw),
         "orders.updateStatus" => orders::update_status(call, raw),
         "orders.delete" => orders::delete(call, raw),
+        "webhooks.create" => super::webhooks::create(call, raw),
+        "webhooks.list" => super::webhooks::list(call, raw),
+        "webhooks.delete" => super::webhooks::delete(call, raw),
+        "webhooks.deliveries" => super::webhooks::deliveries(call, raw),
         "admin.setMaintenance" => super::admin::set_maintenance(call, raw),
         _ => return Err(envelope_error(METHOD_NOT_FOUND, format!("method {method:?} not found"))),
     };

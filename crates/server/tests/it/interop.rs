@@ -13,7 +13,7 @@ fn python_reference_clients_agree_with_the_server() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let venv = root.join(".venv/bin/python");
     let python = if venv.exists() { venv } else { PathBuf::from("python3") };
-    let requirements = Command::new(&python).args(["-c", "import zeep, lxml, pytest, requests, grpc, grpc_tools, grpc_reflection, grpc_health, grpc_status, websockets, gql, schemathesis, playwright, jwt, cryptography, authlib"]).output();
+    let requirements = Command::new(&python).args(["-c", "import zeep, lxml, pytest, requests, grpc, grpc_tools, grpc_reflection, grpc_health, grpc_status, websockets, gql, schemathesis, playwright, jwt, cryptography, authlib, standardwebhooks"]).output();
     if !requirements.is_ok_and(|output| output.status.success()) {
         let message = "the Python interop clients are not installed: pip install -r tests/interop/requirements.txt";
         assert!(std::env::var("PLAYGROUND_INTEROP").as_deref() != Ok("required"), "{message}");

@@ -12,3 +12,4 @@ mod push;
 mod robustness;
 mod schemas;
 mod tls;
+mod webhooks;
