@@ -1,6 +1,6 @@
 """The playground page at `/` in a real browser: Debian's Chromium driven by Playwright, against
 the binary. It runs operations on the five protocols through the page's controls and reads the
-lanes through the stable hooks of CONTRACT §9, makes one change and watches the six listeners
+lanes through the stable hooks of CONTRACT §9, makes one change and watches the seven listeners
 see it, and saves screenshots into docs/screenshots/.
 
 Every test fails on a console error or warning, an uncaught exception, or a request (HTTP or
@@ -10,10 +10,10 @@ to be refused ("Failed to load resource: ... 401" while the credential is `none`
 write the credential may not make).
 
 The logins `alice` and `admin` are chosen like the keys: the page logs in itself at /auth/login and
-sends the JWT on every call (compare, the write, the six listeners); the tests check that alice
+sends the JWT on every call (compare, the write, the seven listeners); the tests check that alice
 reaches her own orders and only hers on all five protocols, that the page says which kind of
 credential is in use by reading the token's payload, and that when a token expires the page logs
-in again and its six listeners carry on.
+in again and its seven listeners carry on.
 
 It needs the Python package playwright and Chromium at /usr/lib/chromium/chromium (Debian's
 `chromium` package; Playwright's own browser download is not used). Without them the module is
@@ -41,7 +41,7 @@ LAUNCH_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 LANES = ["rest", "graphql", "grpc", "websocket", "soap"]
-DELIVERIES = ["poll", "long-poll", "sse", "websocket", "graphql-ws", "grpc-stream"]
+DELIVERIES = ["poll", "long-poll", "sse", "websocket", "graphql-ws", "grpc-stream", "webhook"]
 OPERATION_ARGS = {
     "listUsers": ["limit", "cursor"],
     "getUser": ["id"],
@@ -238,6 +238,10 @@ def test_the_keyboard_alone_runs_a_call(opened):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.field") == "credential"
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.knob") == "delay"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.knob") == "fail"
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.action") == "run"
     # The focus can be seen.
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
@@ -262,8 +266,8 @@ def test_errors_read_the_same_on_five_protocols(opened):
     expect(page.locator('[data-panel="events"] .write-result')).to_contain_text("403")
     expect(page.locator('[data-panel="events"] .write-result')).to_contain_text("PERMISSION_DENIED")
 
-    # No credential: the five calls, and the six listeners, are UNAUTHENTICATED.
-    for path in ("/api/v1/events", "/api/v1/events/stream"):
+    # No credential: the five calls, and the seven listeners, are UNAUTHENTICATED.
+    for path in ("/api/v1/events", "/api/v1/events/stream", "/api/v1/webhooks"):
         watch.expected_refusals.add((401, path))
     page.select_option('[data-field="credential"]', "none")
     page.fill('[data-field="id"]', "42")
@@ -315,7 +319,7 @@ def test_the_page_names_the_kind_of_credential(opened):
     expect(credential_info(page)).to_have_attribute("data-kind", "apiKey")
     expect(credential_info(page)).to_contain_text("API key")
     # Without a credential the listeners are refused, each with a 401.
-    for path in ("/api/v1/events", "/api/v1/events/stream"):
+    for path in ("/api/v1/events", "/api/v1/events/stream", "/api/v1/webhooks"):
         watch.expected_refusals.add((401, path))
     page.select_option('[data-field="credential"]', "none")
     expect(credential_info(page)).to_have_attribute("data-kind", "none")
@@ -346,7 +350,7 @@ def test_alice_reads_her_own_orders_and_no_one_elses(opened):
     expect(credential_info(page).locator('[data-part="expires"]')).to_have_text(re.compile(r"^expires in 1[45] min"))
     info = credential_info(page).text_content()
     assert "sub 1" in info and "users:read orders:read orders:write products:read" in info, info
-    # The six listeners take her token too: query access_token, headers, connection_init.
+    # The seven listeners take her token too: query access_token, headers, connection_init, the hook.
     for delivery in DELIVERIES:
         expect(page.locator(f'[data-delivery="{delivery}"]')).to_have_attribute("data-state", "listening")
     run_list_user_orders(page, 1, "OK")
@@ -377,7 +381,7 @@ def test_admin_reads_every_users_orders(opened):
 
 
 @pytest.mark.parametrize("credential", ["demo-write-key", "admin"])
-def test_one_write_reaches_all_six_listeners(opened, credential):
+def test_one_write_reaches_all_seven_listeners(opened, credential):
     page, watch = opened
     page.select_option('[data-field="credential"]', credential)
     for delivery in DELIVERIES:
@@ -398,6 +402,9 @@ def test_one_write_reaches_all_six_listeners(opened, credential):
         screenshot(page, "page-events.png")
     else:
         expect(page.locator('[data-panel="events"] .write-result')).to_contain_text("Authorization: Bearer eyJ")
+    # What each style paid per event: push styles one request or message, a webhook one POST.
+    expect(page.locator('[data-delivery="webhook"] [data-part="per-event"]')).to_have_text("1 per event")
+    expect(page.locator('[data-delivery="sse"] [data-part="per-event"]')).to_have_text(re.compile(r"per event$"))
     # Polling keeps paying while nothing happens: its request count grows on its own.
     polls = page.locator('[data-delivery="poll"] [data-part="cost"]')
     before = int(polls.text_content().split()[0])

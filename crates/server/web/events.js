@@ -1,4 +1,4 @@
-// The events panel: one change, made from here, and the six ways of hearing about it side by
+// The events panel: one change, made from here, and the seven ways of hearing about it side by
 // side, each with the seq it received, its delay after the click, and what listening has cost.
 
 import { html } from '/web/vendor/standalone.module.js';
@@ -6,7 +6,7 @@ import { DELIVERIES } from '/web/listeners.js';
 import { resolve, headers } from '/web/credentials.js';
 import { Bar, ms, httpStatus, codeForHttp } from '/web/ui.js';
 
-const idleLane = () => ({ status: 'connecting', code: null, detail: '', requests: 0, messages: 0, seq: null, delay: null });
+const idleLane = () => ({ status: 'connecting', code: null, detail: '', requests: 0, messages: 0, events: 0, seq: null, delay: null });
 
 export const initialEvents = () => ({
   write: { state: 'idle' },
@@ -33,10 +33,12 @@ export function eventsReducer(events, action) {
       else if (action.kind === 'message') next = { ...lane, messages: lane.messages + 1 };
       else if (action.kind === 'state') next = { ...lane, status: action.status, code: action.code ?? null, detail: action.detail ?? '' };
       else if (action.kind === 'event') {
+        next = { ...lane, events: lane.events + 1 };
         // The event the write caused: the first user.updated carrying the name just written.
         const w = events.write;
-        if (lane.seq !== null || !w.name || action.eventType !== 'user.updated' || action.name !== w.name) return events;
-        next = { ...lane, seq: action.seq, delay: action.at - w.t0 };
+        if (lane.seq === null && w.name && action.eventType === 'user.updated' && action.name === w.name) {
+          next = { ...next, seq: action.seq, delay: action.at - w.t0 };
+        }
       }
       return { ...events, lanes: { ...events.lanes, [action.lane]: next } };
     }
@@ -85,9 +87,16 @@ export async function makeChange(credential, dispatch) {
 
 function cost(d, lane) {
   const requests = `${lane.requests} ${lane.requests === 1 ? 'request' : 'requests'}`;
-  if (d.id === 'poll' || d.id === 'long-poll') return requests;
   const connections = `${lane.requests} ${lane.requests === 1 ? 'connection' : 'connections'}`;
-  return `${d.id === 'sse' || d.id === 'grpc-stream' ? requests : connections}, ${lane.messages} ${lane.messages === 1 ? 'message' : 'messages'}`;
+  const messages = `${lane.messages} ${lane.messages === 1 ? 'message' : 'messages'}`;
+  if (d.id === 'poll' || d.id === 'long-poll') return requests;
+  if (d.id === 'webhook') return `${lane.requests} ${lane.requests === 1 ? 'POST' : 'POSTs'} by the server`;
+  return `${d.id === 'sse' || d.id === 'grpc-stream' ? requests : connections}, ${messages}`;
+}
+
+/** Requests (or connections, or POSTs) paid per event received: polling's waste, measured. */
+function perEvent(lane) {
+  return lane.events ? `${(lane.requests / lane.events).toFixed(lane.requests % lane.events ? 1 : 0)} per event` : '—';
 }
 
 function Delivery({ d, lane, maxDelay }) {
@@ -102,6 +111,7 @@ function Delivery({ d, lane, maxDelay }) {
       <div><dt>seq</dt><dd data-part="seq">${lane.seq ?? '—'}</dd></div>
       <div><dt>delay</dt><dd data-part="delay">${lane.delay === null ? '—' : ms(lane.delay)}</dd></div>
       <div><dt>cost</dt><dd data-part="cost">${cost(d, lane)}</dd></div>
+      <div><dt>per event</dt><dd data-part="per-event">${perEvent(lane)}</dd></div>
     </dl>
     <${Bar} max=${maxDelay} segments=${[{ value: lane.delay ?? 0, cls: 'delay', title: `delay ${ms(lane.delay)}` }]} />
   </article>`;
@@ -121,10 +131,11 @@ export function EventsPanel({ state, dispatch }) {
   const maxDelay = Math.max(0, ...Object.values(lanes).map((l) => l.delay ?? 0));
   return html`<section class="panel events-panel" data-panel="events" aria-labelledby="events-title">
     <div class="panel-head">
-      <h2 id="events-title">One change, six ways to hear about it</h2>
+      <h2 id="events-title">One change, seven ways to hear about it</h2>
     </div>
     <p class="lead">Here the browser is the client, as a web page using each style would be: it polls, long-polls,
-      holds an <code>EventSource</code>, two WebSockets and a gRPC-Web stream, all with the credential chosen above.
+      holds an <code>EventSource</code>, two WebSockets and a gRPC-Web stream, all with the credential chosen above;
+      and it registers a webhook, so the server itself POSTs each event to its built-in receiver.
       The button renames user 1; every listener shows the <code>seq</code> of the event that change caused, how long
       after the click it arrived, and what listening has cost so far (watch polling's count grow while nothing happens).</p>
     <div class="write-row">

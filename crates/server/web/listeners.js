@@ -1,8 +1,10 @@
-// Six ways a browser hears about a change, each spoken by the browser itself as a client of that
+// Seven ways to hear about a change. Six are spoken by the browser itself as a client of that
 // style does: polling, long polling, Server-Sent Events, JSON-RPC push on /ws, a GraphQL
-// subscription (graphql-transport-ws) and a gRPC server stream (gRPC-Web over fetch).
+// subscription (graphql-transport-ws) and a gRPC server stream (gRPC-Web over fetch). The
+// seventh, a webhook, is the server calling a URL: the page registers one pointing at the
+// server's built-in receiver and shows what arrives there.
 //
-// listen(resolve, report) starts all six and answers { stop }; resolve() answers the credential
+// listen(resolve, report) starts all seven and answers { stop }; resolve() answers the credential
 // as it is now ({}, { apiKey } or { token }), asked again for every new request or connection, so
 // a renewed token is the one sent. A stream the server ends because its token expired (SSE
 // `event: error`, /ws close 1008, a GraphQL error, gRPC status 16) is opened again with the
@@ -23,6 +25,7 @@ export const DELIVERIES = [
   { id: 'websocket', name: 'WebSocket push', how: 'JSON-RPC events.subscribe on /ws, then event notifications' },
   { id: 'graphql-ws', name: 'GraphQL subscription', how: 'subscription { events } on /graphql/ws (graphql-transport-ws)' },
   { id: 'grpc-stream', name: 'gRPC server stream', how: 'EventService/WatchEvents over gRPC-Web, read as it streams' },
+  { id: 'webhook', name: 'Webhook', how: 'the server POSTs each event to /api/v1/webhooks/inbox/…, signed' },
 ];
 
 const PAGE = 100;
@@ -376,7 +379,85 @@ async function grpcStream(ctx) {
   }
 }
 
-/** Starts the six listeners; resolve() answers the credential as it is now (a promise). */
+/** The credential as it is now, even after the listeners stopped; null when it cannot be had. */
+async function resolveQuietly(ctx) {
+  try {
+    return await ctx.resolve();
+  } catch {
+    return null;
+  }
+}
+
+// A webhook: registered with the chosen credential, pointing at the server's own receiver. The
+// server makes one signed POST per event; the page reads the receiver to show what arrived (those
+// reads are the page's, not the webhook's cost) and removes the hook when it stops listening.
+async function webhook(ctx) {
+  const lane = 'webhook';
+  const auth = await ctx.credential(lane);
+  if (!auth) return;
+  const inbox = `page-${Math.random().toString(36).slice(2, 10)}`;
+  const register = () => fetch('/api/v1/webhooks', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeaders(auth) },
+    body: JSON.stringify({ url: `${location.origin}/api/v1/webhooks/inbox/${inbox}`, types: ['user.updated'] }),
+    signal: ctx.signal,
+  });
+  let response;
+  try {
+    response = await register();
+    // At the bound of hooks per caller: pages closed earlier left theirs; remove those and retry.
+    if (response.status === 409) {
+      const listed = await fetch('/api/v1/webhooks', { headers: authHeaders(auth), signal: ctx.signal }).then((r) => r.json());
+      for (const hook of listed.items ?? []) {
+        if (hook.url.includes('/api/v1/webhooks/inbox/page-')) {
+          await fetch(`/api/v1/webhooks/${hook.id}`, { method: 'DELETE', headers: authHeaders(auth), signal: ctx.signal });
+        }
+      }
+      response = await register();
+    }
+  } catch {
+    return;
+  }
+  if (!response.ok) {
+    const { code, detail } = await refusal(response);
+    ctx.report(lane, { kind: 'state', status: 'refused', code, detail });
+    return;
+  }
+  const hook = await response.json();
+  // The hook belongs to the caller, not to the token: a renewed token reads and removes it.
+  const remove = async () => {
+    const now = await resolveQuietly(ctx);
+    fetch(`/api/v1/webhooks/${hook.id}`, { method: 'DELETE', headers: authHeaders(now ?? auth), keepalive: true }).catch(() => {});
+  };
+  ctx.onStop(remove);
+  addEventListener('pagehide', remove, { once: true });
+  ctx.report(lane, { kind: 'state', status: 'listening', detail: `hook ${hook.id} → inbox ${inbox}` });
+  let seen = 0;
+  while (!ctx.signal.aborted) {
+    await sleep(250, ctx.signal);
+    let items;
+    try {
+      const now = await ctx.credential(lane);
+      if (!now) return;
+      const answer = await fetch(`/api/v1/webhooks/inbox/${inbox}`, { headers: authHeaders(now), signal: ctx.signal });
+      if (!answer.ok) continue;
+      items = (await answer.json()).items ?? [];
+    } catch {
+      continue;
+    }
+    for (const delivery of items.slice(seen)) {
+      ctx.report(lane, { kind: 'request' });
+      const e = delivery.body?.data;
+      // The receiver's clock, in this page's performance.now() terms (one machine, one clock).
+      const received = Date.parse(delivery.receivedAt.replace(/(\.\d{3})\d+/, '$1'));
+      const at = received - performance.timeOrigin;
+      if (e) ctx.report(lane, { kind: 'event', seq: String(e.seq), eventType: e.type, name: e.data?.name, at });
+    }
+    seen = items.length;
+  }
+}
+
+/** Starts the seven listeners; resolve() answers the credential as it is now (a promise). */
 export function listen(resolve, report) {
   const controller = new AbortController();
   const stops = [];
@@ -386,6 +467,7 @@ export function listen(resolve, report) {
       if (!controller.signal.aborted) report(lane, what);
     },
     onStop: (fn) => stops.push(fn),
+    resolve,
     /** The credential for a new request or connection, or null (stopped, or the login failed: reported). */
     async credential(lane) {
       try {
@@ -412,6 +494,7 @@ export function listen(resolve, report) {
   jsonRpc(ctx);
   graphqlWs(ctx);
   grpcStream(ctx);
+  webhook(ctx);
   return {
     stop() {
       controller.abort();
