@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "playground/v1/orders.proto",
         "playground/v1/events.proto",
         "playground/v1/admin.proto",
+        "playground/v1/webhooks.proto",
     ];
     println!("cargo:rerun-if-changed={}", proto_root.display());
     let descriptors = protox::compile(files, [&proto_root])?;

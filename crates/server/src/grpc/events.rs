@@ -19,7 +19,7 @@ pub struct EventApi {
     pub gate: Arc<Gate>,
 }
 
-fn type_to_proto(event_type: EventType) -> pb::EventType {
+pub(super) fn type_to_proto(event_type: EventType) -> pb::EventType {
     match event_type {
         EventType::UserCreated => pb::EventType::UserCreated,
         EventType::UserUpdated => pb::EventType::UserUpdated,
@@ -30,7 +30,7 @@ fn type_to_proto(event_type: EventType) -> pb::EventType {
     }
 }
 
-fn type_from_proto(value: i32) -> Result<EventType, DomainError> {
+pub(super) fn type_from_proto(value: i32) -> Result<EventType, DomainError> {
     match pb::EventType::try_from(value) {
         Ok(pb::EventType::UserCreated) => Ok(EventType::UserCreated),
         Ok(pb::EventType::UserUpdated) => Ok(EventType::UserUpdated),

@@ -10,6 +10,7 @@ pub use error::restate_oversized_message;
 mod orders;
 mod products;
 mod users;
+mod webhooks;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -52,11 +53,14 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
     use pb::order_service_server::OrderServiceServer;
     use pb::product_service_server::ProductServiceServer;
     use pb::user_service_server::UserServiceServer;
+    use pb::webhook_service_server::WebhookServiceServer;
     let users = configured!(UserServiceServer::new(users::UserApi { gate: gate.clone() }), max_message_bytes);
     let products =
         configured!(ProductServiceServer::new(products::ProductApi { gate: gate.clone() }), max_message_bytes);
     let orders = configured!(OrderServiceServer::new(orders::OrderApi { gate: gate.clone() }), max_message_bytes);
     let events = configured!(EventServiceServer::new(events::EventApi { gate: gate.clone() }), max_message_bytes);
+    let webhooks =
+        configured!(WebhookServiceServer::new(webhooks::WebhookApi { gate: gate.clone() }), max_message_bytes);
     let admin = configured!(AdminServiceServer::new(admin::AdminApi { gate }), max_message_bytes);
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -69,11 +73,13 @@ pub async fn routes(gate: Arc<Gate>, max_message_bytes: usize) -> anyhow::Result
     health_reporter.set_serving::<ProductServiceServer<products::ProductApi>>().await;
     health_reporter.set_serving::<OrderServiceServer<orders::OrderApi>>().await;
     health_reporter.set_serving::<EventServiceServer<events::EventApi>>().await;
+    health_reporter.set_serving::<WebhookServiceServer<webhooks::WebhookApi>>().await;
     health_reporter.set_serving::<AdminServiceServer<admin::AdminApi>>().await;
     Ok(Routes::new(users)
         .add_service(products)
         .add_service(orders)
         .add_service(events)
+        .add_service(webhooks)
         .add_service(admin)
         .add_service(health)
         .add_service(reflection.build_v1()?)

@@ -10,6 +10,7 @@ mod orders;
 mod products;
 mod security;
 mod users;
+mod webhooks;
 mod wsdl;
 mod xml;
 
@@ -112,6 +113,10 @@ fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
         "UpdateOrderStatus" => (&["Id", "Status"], orders::update_status),
         "DeleteOrder" => (&["Id"], orders::delete),
         "GetEvents" => (&["After", "Limit"], events::get),
+        "CreateWebhook" => (&["Url", "Types"], webhooks::create),
+        "ListWebhooks" => (&[], webhooks::list),
+        "DeleteWebhook" => (&["Id"], webhooks::delete),
+        "ListWebhookDeliveries" => (&["Id"], webhooks::deliveries),
         "SetMaintenance" => (&["Enabled", "RetryAfter"], admin::set_maintenance),
         other => {
             return Err(DomainError::invalid(

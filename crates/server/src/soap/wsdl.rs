@@ -55,6 +55,22 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
         r#"<xs:element name="Events"><xs:complexType><xs:sequence><xs:element name="Event" type="tns:Event" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextAfter" type="xs:unsignedLong"/><xs:element name="Gap" type="xs:boolean"/>"#,
     ),
     (
+        "CreateWebhook",
+        r#"<xs:element name="Url"><xs:simpleType><xs:restriction base="xs:string"><xs:maxLength value="2048"/></xs:restriction></xs:simpleType></xs:element><xs:element name="Types" minOccurs="0"><xs:complexType><xs:sequence><xs:element name="Type" type="tns:EventType" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>"#,
+        r#"<xs:element name="Webhook" type="tns:Webhook"/><xs:element name="Secret" type="xs:string"/>"#,
+    ),
+    (
+        "ListWebhooks",
+        "",
+        r#"<xs:element name="Webhooks"><xs:complexType><xs:sequence><xs:element name="Webhook" type="tns:Webhook" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>"#,
+    ),
+    ("DeleteWebhook", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
+    (
+        "ListWebhookDeliveries",
+        r#"<xs:element name="Id" type="xs:unsignedLong"/>"#,
+        r#"<xs:element name="Deliveries"><xs:complexType><xs:sequence><xs:element name="Delivery" type="tns:WebhookDelivery" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>"#,
+    ),
+    (
         "SetMaintenance",
         r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" type="xs:long" minOccurs="0"/>"#,
         r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" type="xs:unsignedLong"/>"#,
@@ -68,6 +84,9 @@ const TYPES: &str = r#"<xs:complexType name="User"><xs:sequence><xs:element name
       <xs:complexType name="OrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity" type="xs:unsignedInt"/><xs:element name="UnitPriceCents" type="xs:long"/></xs:sequence></xs:complexType>
       <xs:complexType name="NewOrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity" type="xs:unsignedInt"/></xs:sequence></xs:complexType>
       <xs:complexType name="Order"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Items"><xs:complexType><xs:sequence><xs:element name="Item" type="tns:OrderItem" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="TotalCents" type="xs:long"/><xs:element name="Currency" type="xs:string"/><xs:element name="Status" type="tns:OrderStatus"/><xs:element name="CreatedAt" type="xs:dateTime"/><xs:element name="UpdatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
+      <xs:simpleType name="EventType"><xs:restriction base="xs:string"><xs:enumeration value="user.created"/><xs:enumeration value="user.updated"/><xs:enumeration value="user.deleted"/><xs:enumeration value="order.created"/><xs:enumeration value="order.status_changed"/><xs:enumeration value="order.deleted"/></xs:restriction></xs:simpleType>
+      <xs:complexType name="Webhook"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Url" type="xs:string"/><xs:element name="Types"><xs:complexType><xs:sequence><xs:element name="Type" type="tns:EventType" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="CreatedAt" type="xs:dateTime"/><xs:element name="State"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="active"/><xs:enumeration value="failing"/></xs:restriction></xs:simpleType></xs:element><xs:element name="Delivered" type="xs:unsignedLong"/><xs:element name="Dropped" type="xs:unsignedLong"/></xs:sequence></xs:complexType>
+      <xs:complexType name="WebhookDelivery"><xs:sequence><xs:element name="EventSeq" type="xs:unsignedLong"/><xs:element name="MessageId" type="xs:string"/><xs:element name="Attempt" type="xs:unsignedInt"/><xs:element name="AttemptedAt" type="xs:dateTime"/><xs:element name="Status" type="xs:unsignedShort" minOccurs="0"/><xs:element name="LatencyMs" type="xs:double"/><xs:element name="Error" type="xs:string" minOccurs="0"/></xs:sequence></xs:complexType>
       <xs:complexType name="Event"><xs:sequence><xs:element name="Seq" type="xs:unsignedLong"/><xs:element name="Type" type="xs:string"/><xs:element name="OccurredAt" type="xs:dateTime"/><xs:choice><xs:element name="User" type="tns:User"/><xs:element name="Order" type="tns:Order"/></xs:choice></xs:sequence></xs:complexType>"#;
 
 fn binding(name: &str, soap_ns_prefix: &str) -> String {

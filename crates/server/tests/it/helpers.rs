@@ -434,7 +434,7 @@ fn page(items: Vec<Value>, next_page_token: &str) -> Value {
 }
 
 /// A repeated XML element: none, one (an object) or many (an array).
-fn soap_list(value: &Value) -> Vec<Value> {
+pub fn soap_list(value: &Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items.clone(),
         Value::Null => vec![],

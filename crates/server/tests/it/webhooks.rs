@@ -1,6 +1,6 @@
-//! Webhooks: the registry answers alike on REST, GraphQL and JSON-RPC (gRPC and SOAP have their
-//! own file); deliveries are signed, in order per hook, retried until a receiver takes them, and
-//! never hold up the write that made the event; targets outside the allowed addresses are refused.
+//! Webhooks: the registry answers alike on all five protocols; deliveries are signed, in order
+//! per hook, retried until a receiver takes them, and never hold up the write that made the
+//! event; targets outside the allowed addresses are refused.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,7 +13,10 @@ use parking_lot::Mutex;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{spawn_app, Key, TestApp, ADMIN_KEY};
+use api_playground::pb;
+use api_playground::pb::webhook_service_client::WebhookServiceClient;
+
+use crate::helpers::{soap_list, spawn_app, xml_to_json, Key, TestApp, ADMIN_KEY};
 
 const WRITE: &str = "demo-write-key";
 const READ: &str = "demo-read-key";
@@ -23,7 +26,60 @@ const READ: &str = "demo-read-key";
 enum Face {
     Rest,
     Graphql,
+    Grpc,
     JsonRpc,
+    Soap,
+}
+
+const FACES: [Face; 5] = [Face::Rest, Face::Graphql, Face::Grpc, Face::JsonRpc, Face::Soap];
+
+async fn grpc(app: &TestApp) -> WebhookServiceClient<tonic::transport::Channel> {
+    let channel = tonic::transport::Endpoint::from_shared(app.base.clone()).expect("url").connect().await.expect("h2c");
+    WebhookServiceClient::new(channel)
+}
+
+/// A gRPC request carrying the key as metadata.
+fn keyed<T>(key: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("x-api-key", key.parse().expect("ascii"));
+    request
+}
+
+fn grpc_code(status: tonic::Status) -> String {
+    match status.code() {
+        tonic::Code::InvalidArgument => "INVALID_ARGUMENT",
+        tonic::Code::Unauthenticated => "UNAUTHENTICATED",
+        tonic::Code::PermissionDenied => "PERMISSION_DENIED",
+        tonic::Code::NotFound => "NOT_FOUND",
+        other => panic!("unexpected gRPC status {other:?}: {status:?}"),
+    }
+    .to_owned()
+}
+
+/// One SOAP 1.1 call: Ok(the response element as JSON) or Err(the fault's canonical code).
+async fn soap(app: &TestApp, key: &str, operation: &str, content: &str) -> Result<Value, String> {
+    let envelope = format!(
+        r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><{operation} xmlns="urn:api-playground:v1">{content}</{operation}></soap:Body></soap:Envelope>"#
+    );
+    let answer = app
+        .http
+        .post(format!("{}/soap", app.base))
+        .header("x-api-key", key)
+        .header("content-type", "text/xml; charset=utf-8")
+        .header("soapaction", format!("\"urn:api-playground:v1/{operation}\""))
+        .body(envelope)
+        .send()
+        .await
+        .expect("soap")
+        .text()
+        .await
+        .expect("body");
+    let tree = xml_to_json(&answer);
+    let body = &tree["Envelope"]["Body"];
+    match body.get("Fault") {
+        Some(fault) => Err(fault["detail"]["Error"]["Code"].as_str().expect("code").to_owned()),
+        None => Ok(body[format!("{operation}Response")].clone()),
+    }
 }
 
 async fn rest(
@@ -102,6 +158,14 @@ async fn list(app: &TestApp, face: Face, key: &str) -> Vec<u64> {
         Face::Rest => ids(&rest(app, key, reqwest::Method::GET, "", None).await.expect("list")["items"], "id"),
         Face::Graphql => ids(&graphql(app, key, "{ webhooks { id } }").await.expect("list")["webhooks"], "id"),
         Face::JsonRpc => ids(&jsonrpc(app, key, "webhooks.list", json!({})).await.expect("list")["items"], "id"),
+        Face::Grpc => {
+            let listed = grpc(app).await.list_webhooks(keyed(key, pb::ListWebhooksRequest {})).await.expect("list");
+            listed.into_inner().webhooks.iter().map(|hook| hook.id).collect()
+        }
+        Face::Soap => {
+            let listed = soap(app, key, "ListWebhooks", "").await.expect("list");
+            ids(&Value::Array(soap_list(&listed["Webhooks"]["Webhook"])), "Id")
+        }
     }
 }
 
@@ -123,6 +187,20 @@ async fn create(app: &TestApp, face: Face, key: &str, url: &str) -> Result<(u64,
             let hook = jsonrpc(app, key, "webhooks.create", json!({"url": url, "types": ["user.updated"]})).await?;
             (hook["id"].as_u64(), hook["secret"].clone())
         }
+        Face::Grpc => {
+            let request =
+                pb::CreateWebhookRequest { url: url.to_owned(), types: vec![pb::EventType::UserUpdated as i32] };
+            let created = grpc(app).await.create_webhook(keyed(key, request)).await.map_err(grpc_code)?.into_inner();
+            let hook = created.webhook.expect("the hook");
+            assert_eq!(hook.types, [pb::EventType::UserUpdated as i32]);
+            (Some(hook.id), Value::from(created.secret))
+        }
+        Face::Soap => {
+            let content = format!("<Url>{url}</Url><Types><Type>user.updated</Type></Types>");
+            let created = soap(app, key, "CreateWebhook", &content).await?;
+            assert_eq!(created["Webhook"]["Types"]["Type"], "user.updated");
+            (created["Webhook"]["Id"].as_str().and_then(|id| id.parse().ok()), created["Secret"].clone())
+        }
     };
     Ok((id.expect("an id"), secret.as_str().expect("a secret").to_owned()))
 }
@@ -132,6 +210,11 @@ async fn delete(app: &TestApp, face: Face, key: &str, id: u64) -> Result<Value, 
         Face::Rest => rest(app, key, reqwest::Method::DELETE, &format!("/{id}"), None).await,
         Face::Graphql => graphql(app, key, &format!("mutation {{ deleteWebhook(id: \"{id}\") }}")).await,
         Face::JsonRpc => jsonrpc(app, key, "webhooks.delete", json!({"id": id})).await,
+        Face::Grpc => {
+            grpc(app).await.delete_webhook(keyed(key, pb::DeleteWebhookRequest { id })).await.map_err(grpc_code)?;
+            Ok(Value::Null)
+        }
+        Face::Soap => soap(app, key, "DeleteWebhook", &format!("<Id>{id}</Id>")).await,
     }
 }
 
@@ -145,6 +228,20 @@ async fn deliveries(app: &TestApp, face: Face, key: &str, id: u64) -> Result<Vec
             graphql(app, key, &query).await?["webhookDeliveries"].clone()
         }
         Face::JsonRpc => jsonrpc(app, key, "webhooks.deliveries", json!({"id": id})).await?["items"].clone(),
+        Face::Grpc => {
+            let request = pb::ListWebhookDeliveriesRequest { id };
+            let log =
+                grpc(app).await.list_webhook_deliveries(keyed(key, request)).await.map_err(grpc_code)?.into_inner();
+            log.deliveries.iter().map(|d| json!({"status": d.status, "attempt": d.attempt})).collect()
+        }
+        Face::Soap => {
+            let log = soap(app, key, "ListWebhookDeliveries", &format!("<Id>{id}</Id>")).await?;
+            let statuses = soap_list(&log["Deliveries"]["Delivery"]);
+            statuses
+                .iter()
+                .map(|d| json!({"status": d["Status"].as_str().and_then(|s| s.parse::<u64>().ok()), "attempt": d["Attempt"]}))
+                .collect()
+        }
     };
     Ok(items.as_array().expect("items").clone())
 }
@@ -172,10 +269,10 @@ async fn eventually<F: std::future::Future<Output = bool>>(mut check: impl FnMut
 }
 
 #[tokio::test]
-async fn the_registry_answers_alike_on_rest_graphql_and_jsonrpc() {
+async fn the_registry_answers_alike_on_every_protocol() {
     let app = spawn_app().await;
     let inbox = format!("{}/api/v1/webhooks/inbox/registry", app.base);
-    for face in [Face::Rest, Face::Graphql, Face::JsonRpc] {
+    for face in FACES {
         let (id, secret) = create(&app, face, WRITE, &inbox).await.expect("created");
         assert!(secret.starts_with("whsec_") && STANDARD.decode(&secret[6..]).is_ok(), "{face:?}: {secret}");
         assert!(list(&app, face, WRITE).await.contains(&id), "{face:?}");
