@@ -23,14 +23,14 @@
 
 pub mod app;
 mod body;
-mod call_scope;
+pub mod call_scope;
 pub mod config;
 pub mod credentials;
 pub mod gate;
 mod graphql;
 mod grpc;
 mod knobs;
-mod metrics;
+pub mod metrics;
 mod oauth;
 mod observe;
 mod one_port;
