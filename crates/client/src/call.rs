@@ -214,6 +214,31 @@ impl Call {
         Ok(call)
     }
 
+    /// A call named on the command line, as `compare` and `bench` take it: `--id N` is the
+    /// argument `id`, each `--arg KEY=VALUE` one more (a value that parses as JSON is taken as
+    /// JSON, anything else as a string), over `defaults` (an object, or null for none).
+    pub fn from_flags(
+        operation: &str,
+        defaults: serde_json::Value,
+        id: Option<u64>,
+        pairs: &[String],
+    ) -> Result<Call, BadCall> {
+        let mut args = match defaults {
+            serde_json::Value::Object(defaults) => defaults,
+            _ => serde_json::Map::new(),
+        };
+        if let Some(id) = id {
+            args.insert("id".into(), id.into());
+        }
+        for pair in pairs {
+            let (key, value) =
+                pair.split_once('=').ok_or_else(|| BadCall(format!("--arg takes KEY=VALUE, not `{pair}`")))?;
+            let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+            args.insert(key.to_owned(), value);
+        }
+        Call::parse(operation, serde_json::Value::Object(args))
+    }
+
     /// The contract's operation name, e.g. `getUser`.
     pub fn operation(&self) -> &'static str {
         match self {
@@ -267,6 +292,21 @@ mod tests {
         let missing = Call::parse("getUser", json!({})).expect_err("missing id");
         assert!(missing.0.contains("`id`"), "{missing}");
         assert!(Call::parse("createOrder", json!({"userId": 3, "items": []})).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn flags_become_arguments_over_the_defaults() -> Result<(), BadCall> {
+        let flags = |pairs: &[&str]| pairs.iter().map(|pair| (*pair).to_owned()).collect::<Vec<_>>();
+        assert_eq!(Call::from_flags("getUser", json!(null), Some(7), &[])?, Call::GetUser(IdArgs { id: 7 }));
+        assert_eq!(Call::from_flags("getUser", json!({"id": 42}), None, &[])?, Call::GetUser(IdArgs { id: 42 }));
+        assert_eq!(Call::from_flags("getUser", json!({"id": 42}), Some(3), &[])?, Call::GetUser(IdArgs { id: 3 }));
+        let orders = Call::from_flags("listUserOrders", json!({"userId": 42}), None, &flags(&["status=paid"]))?;
+        assert_eq!(orders.params(), json!({"userId": 42, "status": "paid"}));
+        let page = Call::from_flags("listProducts", json!(null), None, &flags(&["limit=3", "cursor=abc"]))?;
+        assert_eq!(page, Call::ListProducts(PageArgs { limit: Some(3), cursor: Some("abc".into()) }));
+        let bad = Call::from_flags("getUser", json!(null), None, &flags(&["idonly"])).expect_err("no =");
+        assert!(bad.0.contains("KEY=VALUE"), "{bad}");
         Ok(())
     }
 }

@@ -277,18 +277,7 @@ pub struct CompareArgs {
 impl CompareArgs {
     /// The call these arguments name, or a message naming what is allowed.
     pub fn call(&self) -> Result<Call, crate::call::BadCall> {
-        let mut args = serde_json::Map::new();
-        if let Some(id) = self.id {
-            args.insert("id".into(), id.into());
-        }
-        for pair in &self.args {
-            let (key, value) = pair
-                .split_once('=')
-                .ok_or_else(|| crate::call::BadCall(format!("--arg takes KEY=VALUE, not `{pair}`")))?;
-            let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
-            args.insert(key.to_owned(), value);
-        }
-        Call::parse(&self.operation, serde_json::Value::Object(args))
+        Call::from_flags(&self.operation, serde_json::Value::Null, self.id, &self.args)
     }
 
     pub fn credential(&self) -> Credential {

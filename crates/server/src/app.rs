@@ -223,9 +223,14 @@ pub async fn serve(
 }
 
 /// A server with the demo data on a free loopback port, quiet, for `bench` and `compare` without
-/// `--url`; `unlimited` lifts the rate limit out of any benchmark's reach.
-pub async fn spawn_local(unlimited: bool) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let mut settings = Settings::load(&crate::config::ServeArgs::on_free_port())?;
+/// `--url`; `unlimited` lifts the rate limit out of any benchmark's reach, and `simulate_rtt`
+/// makes loopback as slow as a network with that round trip (`--simulate-rtt`).
+pub async fn spawn_local(
+    unlimited: bool,
+    simulate_rtt: Option<std::time::Duration>,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let args = crate::config::ServeArgs { simulate_rtt, ..crate::config::ServeArgs::on_free_port() };
+    let mut settings = Settings::load(&args)?;
     if unlimited {
         settings.default_tier = crate::config::RateTier { burst: u32::MAX, per_second: u32::MAX };
     }

@@ -31,9 +31,21 @@ pub enum Command {
     /// Start the server (the default).
     Serve(ServeArgs),
     /// Measure one operation on every protocol against a running server.
-    Bench(playground_client::bench::BenchArgs),
+    Bench(BenchCommand),
     /// Run one operation on all five protocols and show each answer side by side.
     Compare(playground_client::compare::CompareArgs),
+}
+
+/// `bench`: the client's flags, and the one knob of the server it starts itself.
+#[derive(Debug, Args)]
+pub struct BenchCommand {
+    #[command(flatten)]
+    pub bench: playground_client::bench::BenchArgs,
+    /// Start the in-process server with this simulated round-trip time (e.g. 50ms), and show
+    /// each p50 in round trips. Only without --url: a server of your own takes its own
+    /// --simulate-rtt.
+    #[arg(long, value_parser = parse_rtt)]
+    pub simulate_rtt: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Clone, Args)]

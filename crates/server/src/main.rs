@@ -13,20 +13,28 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Bench(args)) => {
+        Some(Command::Bench(command)) => {
+            let args = command.bench;
+            let call = match args.call() {
+                Ok(call) => call,
+                Err(bad) => usage_error(&bad.to_string()),
+            };
+            if args.url.is_some() && command.simulate_rtt.is_some() {
+                usage_error(
+                    "--simulate-rtt sets the round trip of the server bench starts itself; with --url, the \
+                     server's own --simulate-rtt applies (start it with `api-playground --simulate-rtt 50ms`)",
+                );
+            }
             // Without --url, a server of its own with a budget no bench can spend.
-            let (url, _server) = server_for(args.url.clone(), true).await?;
-            playground_client::bench::run(args, &url).await
+            let (url, _server) = server_for(args.url.clone(), true, command.simulate_rtt).await?;
+            playground_client::bench::run(args, &call, &url, command.simulate_rtt).await
         }
         Some(Command::Compare(args)) => {
             let call = match args.call() {
                 Ok(call) => call,
-                Err(bad) => {
-                    eprintln!("error: {bad}");
-                    std::process::exit(2);
-                }
+                Err(bad) => usage_error(&bad.to_string()),
             };
-            let (url, server) = server_for(args.url.clone(), false).await?;
+            let (url, server) = server_for(args.url.clone(), false, None).await?;
             playground_client::compare::run(&args, &call, &url, server.is_some()).await
         }
         Some(Command::Serve(args)) => serve(&args).await,
@@ -34,15 +42,23 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The server to measure or compare: the one at `url`, or one started in-process on a free port.
+/// A command line that cannot run: the reason on stderr, and exit code 2 as for clap's own.
+fn usage_error(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2);
+}
+
+/// The server to measure or compare: the one at `url`, or one started in-process on a free port
+/// (with `simulate_rtt` as its `--simulate-rtt`).
 async fn server_for(
     url: Option<String>,
     unlimited: bool,
+    simulate_rtt: Option<std::time::Duration>,
 ) -> anyhow::Result<(String, Option<tokio::task::JoinHandle<()>>)> {
     match url {
         Some(url) => Ok((url, None)),
         None => {
-            let (addr, server) = api_playground::app::spawn_local(unlimited).await?;
+            let (addr, server) = api_playground::app::spawn_local(unlimited, simulate_rtt).await?;
             Ok((format!("http://{addr}"), Some(server)))
         }
     }

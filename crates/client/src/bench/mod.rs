@@ -1,35 +1,52 @@
-//! `api-playground bench`: the same operation on every protocol, over keep-alive connections,
-//! against a running server (`--url`) or one started in-process with the rate limit lifted.
-//! Prints requests/s, p50/p99 latency and bytes per call, as a table or `--json`.
+//! `api-playground bench`: one read operation on every protocol, over keep-alive connections,
+//! against a running server (`--url`) or one started in-process with the rate limit lifted (and,
+//! with `--simulate-rtt`, loopback made as slow as a network). Prints requests/s, p50/p99 latency
+//! and bytes per call, as a table or `--json`.
 
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use bytes::Bytes;
 use clap::Args;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio_tungstenite::tungstenite::Message;
 
-mod push;
+use crate::call::{BadCall, Call, Credential, IdArgs};
+use crate::requests::{self, Target};
 
-use playground_proto::pb::user_service_client::UserServiceClient;
-use playground_proto::pb::GetUserRequest;
+mod push;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Server to measure; without it one is started in-process (rate limit lifted).
     #[arg(long)]
     pub url: Option<String>,
-    /// What to compare: `protocols` (getUser on all five); `http` (getProduct over a new
+    /// What to compare: `protocols` (the operation on all five); `http` (getProduct over a new
     /// connection per request, keep-alive, HTTP/2 multiplexing, and with If-None-Match);
     /// `graphql` (one field vs REST, and a nested query with and without batching); `push`
     /// (latency from a REST write to many subscribers on each push transport); `compare` (what
     /// recording and decoding the wire costs a `compare` lane: capture on against off).
     #[arg(long, value_enum, default_value = "protocols")]
     pub suite: Suite,
-    /// Id of the user to get.
-    #[arg(long, default_value_t = 42)]
-    pub id: u64,
+    /// The read operation the `protocols` and `compare` suites repeat: listUsers, getUser,
+    /// listProducts, getProduct, listUserOrders or getOrder.
+    #[arg(long, default_value = "getUser")]
+    pub operation: String,
+    /// Shorthand for `--arg id=N`; without it getUser gets user 42, getProduct and getOrder id 1
+    /// (and the `graphql` suite user 42).
+    #[arg(long)]
+    pub id: Option<u64>,
+    /// An argument of the operation, named as in the JSON-RPC params (`userId=3`, `status=paid`,
+    /// `limit=5`); values that parse as JSON are taken as JSON. listUserOrders gets userId 42
+    /// without it.
+    #[arg(long = "arg", value_name = "KEY=VALUE")]
+    pub args: Vec<String>,
     /// Id of the product to get (the `http` suite).
     #[arg(long, default_value_t = 1)]
     pub product_id: u64,
@@ -59,13 +76,49 @@ pub struct BenchArgs {
     pub json: bool,
 }
 
+/// The operations `bench` repeats: reads, so every call finds the same data.
+pub const READ_OPERATIONS: [&str; 6] =
+    ["listUsers", "getUser", "listProducts", "getProduct", "listUserOrders", "getOrder"];
+
+/// The user the `graphql` suite reads when `--id` is not given.
+const DEFAULT_USER: u64 = 42;
+
 impl BenchArgs {
-    /// The header (and gRPC metadata) that carries the credential, and its value.
-    fn credential(&self) -> (&'static str, String) {
+    /// The call `--operation`, `--id` and `--arg` name, or a message naming what is allowed.
+    pub fn call(&self) -> Result<Call, BadCall> {
+        let operation = self.operation.as_str();
+        let defaults = match operation {
+            "getUser" => serde_json::json!({ "id": DEFAULT_USER }),
+            "getProduct" | "getOrder" => serde_json::json!({ "id": 1 }),
+            "listUserOrders" => serde_json::json!({ "userId": DEFAULT_USER }),
+            "listUsers" | "listProducts" => serde_json::Value::Null,
+            _ => {
+                return Err(BadCall(format!(
+                    "bench repeats read operations only, so every call finds the same data: {} (not `{operation}`)",
+                    READ_OPERATIONS.join(", ")
+                )))
+            }
+        };
+        Call::from_flags(operation, defaults, self.id, &self.args)
+    }
+
+    fn credential(&self) -> Credential {
+        match &self.token {
+            Some(token) => Credential::Bearer(token.clone()),
+            None => Credential::ApiKey(self.api_key.clone()),
+        }
+    }
+
+    /// The header that carries the credential, and its value.
+    fn credential_header(&self) -> (&'static str, String) {
         match &self.token {
             Some(token) => ("authorization", format!("Bearer {token}")),
             None => ("x-api-key", self.api_key.clone()),
         }
+    }
+
+    fn user_id(&self) -> u64 {
+        self.id.unwrap_or(DEFAULT_USER)
     }
 }
 
@@ -121,14 +174,37 @@ impl Suite {
         }
     }
 
-    fn title(self, args: &BenchArgs) -> String {
+    /// The call the suite's protocol rows make: the chosen operation, getProduct for `http`,
+    /// getUser for `graphql` (its other rows are GraphQL documents of their own).
+    fn call(self, args: &BenchArgs, chosen: &Call) -> Call {
         match self {
-            Suite::Protocols => format!("getUser {} on every protocol", args.id),
-            Suite::Http => format!("getProduct {} over HTTP", args.product_id),
-            Suite::Graphql => format!("GraphQL against REST getUser {}", args.id),
-            Suite::Push => "push latency".to_owned(),
-            Suite::Compare => format!("compare getUser {}: capture on against off", args.id),
+            Suite::Http => Call::GetProduct(IdArgs { id: args.product_id }),
+            Suite::Graphql => Call::GetUser(IdArgs { id: args.user_id() }),
+            Suite::Protocols | Suite::Push | Suite::Compare => chosen.clone(),
         }
+    }
+
+    fn title(self, call: &Call) -> String {
+        match self {
+            Suite::Protocols => format!("{} on every protocol", describe(call)),
+            Suite::Http => format!("{} over HTTP", describe(call)),
+            Suite::Graphql => format!("GraphQL against REST {}", describe(call)),
+            Suite::Push => "push latency".to_owned(),
+            Suite::Compare => format!("compare {}: capture on against off", describe(call)),
+        }
+    }
+}
+
+/// `getUser {"id":42}`: the operation and the arguments it was given.
+fn describe(call: &Call) -> String {
+    let mut args = match call.params() {
+        serde_json::Value::Object(args) => args,
+        _ => serde_json::Map::new(),
+    };
+    args.retain(|_, value| !value.is_null());
+    match args.is_empty() {
+        true => call.operation().to_owned(),
+        false => format!("{} {}", call.operation(), serde_json::Value::Object(args)),
     }
 }
 
@@ -149,22 +225,44 @@ impl Scenario {
             Scenario::GraphQlNestedUnbatched => "GraphQL nested N+1",
         }
     }
+
+    /// Whether the row makes the suite's call (and not a GraphQL document of its own).
+    fn makes_the_call(self) -> bool {
+        !matches!(self, Scenario::GraphQlOneField | Scenario::GraphQlNested | Scenario::GraphQlNestedUnbatched)
+    }
 }
 
 /// One protocol's result.
 #[derive(Debug, serde::Serialize)]
 struct Row {
     scenario: &'static str,
+    /// The operation the row repeats; absent for a GraphQL document of the suite's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation: Option<&'static str>,
     calls: u64,
     errors: u64,
     requests_per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// p50 in round trips of the in-process server's `--simulate-rtt`, when one is simulated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p50_rtt: Option<f64>,
     /// Payload bytes of one request and one response (HTTP bodies, protobuf frames, WebSocket
     /// messages): what each style costs on the wire, without the transport's own headers.
     request_bytes_per_call: u64,
     response_bytes_per_call: u64,
 }
+
+/// Where and as whom the suite calls, and what.
+struct Setup<'a> {
+    base: &'a str,
+    target: Target,
+    credential: Credential,
+    args: &'a BenchArgs,
+    call: Call,
+}
+
+type WebSocket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A client for one connection that makes one call and says how many bytes came back.
 enum Client {
@@ -172,112 +270,85 @@ enum Client {
         client: reqwest::Client,
         request: reqwest::Request,
     },
-    Grpc(UserServiceClient<tonic::transport::Channel>, u64, (&'static str, String)),
-    WebSocket(
-        Box<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>,
-        String,
-    ),
+    /// gRPC on a kept HTTP/2 connection: the framed request of `requests::grpc`, sent again and
+    /// again as a stream of its own.
+    Grpc {
+        sender: hyper::client::conn::http2::SendRequest<Full<Bytes>>,
+        uri: http::Uri,
+        headers: http::HeaderMap,
+        body: Bytes,
+    },
+    WebSocket(Box<WebSocket>, String),
+}
+
+/// A request of `requests` (a path and a Host header) sent by reqwest to `base`; an empty body is
+/// no body, as a GET has none.
+fn reqwest_request(request: http::Request<Bytes>, base: &str) -> anyhow::Result<reqwest::Request> {
+    let (mut parts, body) = request.into_parts();
+    let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+    parts.uri = format!("{base}{path}").parse()?;
+    let mut request = reqwest::Request::try_from(http::Request::from_parts(parts, body.clone()))?;
+    if body.is_empty() {
+        *request.body_mut() = None;
+    }
+    Ok(request)
 }
 
 impl Client {
     /// `shared_h2` is the one HTTP/2 connection every multiplexed worker uses.
-    async fn connect(
-        scenario: Scenario,
-        base: &str,
-        args: &BenchArgs,
-        shared_h2: &reqwest::Client,
-    ) -> anyhow::Result<Client> {
+    async fn connect(scenario: Scenario, setup: &Setup<'_>, shared_h2: &reqwest::Client) -> anyhow::Result<Client> {
+        let (base, call, credential) = (setup.base, &setup.call, &setup.credential);
         let http = || reqwest::Client::builder().http1_only().pool_max_idle_per_host(1).build();
-        let id = args.id;
-        let product = |client: reqwest::Client| {
-            let request = client
-                .get(format!("{base}/api/v1/products/{}", args.product_id))
-                .header(args.credential().0, args.credential().1);
-            (client, request)
+        let built = |client: reqwest::Client, request: http::Request<Bytes>| -> anyhow::Result<Client> {
+            Ok(Client::Http { request: reqwest_request(request, base)?, client })
         };
+        let rest = || requests::rest(call, &setup.target, credential);
         Ok(match scenario {
             Scenario::NewConnection => {
-                let (client, request) =
-                    product(reqwest::Client::builder().http1_only().pool_max_idle_per_host(0).build()?);
-                Client::Http { request: request.build()?, client }
+                built(reqwest::Client::builder().http1_only().pool_max_idle_per_host(0).build()?, rest()?)?
             }
-            Scenario::KeepAlive => {
-                let (client, request) = product(http()?);
-                Client::Http { request: request.build()?, client }
-            }
-            Scenario::Multiplexed => {
-                let (client, request) = product(shared_h2.clone());
-                Client::Http { request: request.build()?, client }
-            }
+            Scenario::KeepAlive | Scenario::Rest => built(http()?, rest()?)?,
+            Scenario::Multiplexed => built(shared_h2.clone(), rest()?)?,
             Scenario::NotModified => {
-                let (client, request) = product(http()?);
-                let first = client.execute(request.try_clone().context("cloneable")?.build()?).await?;
-                let etag = first.headers().get("etag").cloned().context("getProduct sends an ETag")?;
-                Client::Http { request: request.header("if-none-match", etag).build()?, client }
-            }
-            Scenario::Rest => {
                 let client = http()?;
-                let request = client
-                    .get(format!("{base}/api/v1/users/{id}"))
-                    .header(args.credential().0, args.credential().1)
-                    .build()?;
+                let first = client.execute(reqwest_request(rest()?, base)?).await?;
+                let etag = first.headers().get("etag").cloned().context("getProduct sends an ETag")?;
+                let mut request = reqwest_request(rest()?, base)?;
+                request.headers_mut().insert("if-none-match", etag);
                 Client::Http { client, request }
             }
+            Scenario::GraphQl => built(http()?, requests::graphql(call, &setup.target, credential)?)?,
+            Scenario::Soap => built(http()?, requests::soap(call, &setup.target, credential)?)?,
             Scenario::GraphQlOneField | Scenario::GraphQlNested | Scenario::GraphQlNestedUnbatched => {
                 let client = http()?;
                 let query = match scenario {
-                    Scenario::GraphQlOneField => format!("{{ user(id: {id}) {{ name }} }}"),
+                    Scenario::GraphQlOneField => format!("{{ user(id: {}) {{ name }} }}", setup.args.user_id()),
                     _ => NESTED_QUERY.to_owned(),
                 };
                 let batching = if scenario == Scenario::GraphQlNestedUnbatched { "off" } else { "on" };
+                let (name, value) = setup.args.credential_header();
                 let request = client
                     .post(format!("{base}/graphql"))
-                    .header(args.credential().0, args.credential().1)
+                    .header(name, value)
                     .header("x-playground-batching", batching)
                     .json(&serde_json::json!({ "query": query }))
                     .build()?;
                 Client::Http { client, request }
             }
-            Scenario::GraphQl => {
-                let client = http()?;
-                let query = format!("{{\"query\":\"{{ user(id: \\\"{id}\\\") {{ id name email }} }}\"}}");
-                let request = client
-                    .post(format!("{base}/graphql"))
-                    .header(args.credential().0, args.credential().1)
-                    .header("content-type", "application/json")
-                    .body(query)
-                    .build()?;
-                Client::Http { client, request }
-            }
-            Scenario::Soap => {
-                let client = http()?;
-                let envelope = format!(
-                    "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><GetUser xmlns=\"{}\"><Id>{id}</Id></GetUser></soap:Body></soap:Envelope>",
-                    crate::requests::SOAP_NAMESPACE
-                );
-                let request = client
-                    .post(format!("{base}/soap"))
-                    .header(args.credential().0, args.credential().1)
-                    .header("content-type", "text/xml; charset=utf-8")
-                    .header("soapaction", format!("\"{}/GetUser\"", crate::requests::SOAP_NAMESPACE))
-                    .body(envelope)
-                    .build()?;
-                Client::Http { client, request }
-            }
             Scenario::Grpc => {
-                let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?.connect().await?;
-                Client::Grpc(UserServiceClient::new(channel), id, args.credential())
+                let socket = tokio::net::TcpStream::connect(setup.target.addr).await?;
+                socket.set_nodelay(true)?;
+                let (sender, connection) =
+                    hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(socket)).await?;
+                // Ends by itself once the sender is dropped.
+                tokio::spawn(connection);
+                let (parts, body) = requests::grpc(call, &setup.target, credential)?.into_parts();
+                Client::Grpc { sender, uri: parts.uri, headers: parts.headers, body }
             }
             Scenario::WebSocket => {
-                let query = match &args.token {
-                    Some(token) => format!("access_token={token}"),
-                    None => format!("api_key={}", args.api_key),
-                };
-                let ws_url = format!("{}/ws?{query}", base.replacen("http", "ws", 1));
-                let (socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
-                let call =
-                    format!("{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"users.get\",\"params\":{{\"id\":{id}}}}}");
-                Client::WebSocket(Box::new(socket), call)
+                let (upgrade, message) = requests::websocket(call, &setup.target, credential)?;
+                let (socket, _) = tokio_tungstenite::connect_async(upgrade).await?;
+                Client::WebSocket(Box::new(socket), message)
             }
         })
     }
@@ -289,8 +360,8 @@ impl Client {
                 request.body().and_then(|body| body.as_bytes()).map_or(0, |b| b.len() as u64)
             }
             // The 5-byte gRPC frame prefix plus the protobuf message.
-            Client::Grpc(_, id, _) => 5 + prost::Message::encoded_len(&GetUserRequest { id: *id }) as u64,
-            Client::WebSocket(_, call) => call.len() as u64,
+            Client::Grpc { body, .. } => body.len() as u64,
+            Client::WebSocket(_, message) => message.len() as u64,
         }
     }
 
@@ -302,20 +373,31 @@ impl Client {
                 let response = client.execute(request).await?;
                 let ok = response.status().is_success() || response.status() == reqwest::StatusCode::NOT_MODIFIED;
                 let bytes = response.bytes().await?;
-                anyhow::ensure!(ok && !bytes.windows(7).any(|w| w == b"\"errors"), "error answer");
+                anyhow::ensure!(ok && !bytes.windows(9).any(|w| w == b"\"errors\":"), "error answer");
                 Ok(bytes.len() as u64)
             }
-            Client::Grpc(client, id, (name, value)) => {
-                let mut request = tonic::Request::new(GetUserRequest { id: *id });
-                request.metadata_mut().insert(*name, value.parse()?);
-                let response = client.get_user(request).await?;
-                Ok(prost::Message::encoded_len(response.get_ref()) as u64)
+            Client::Grpc { sender, uri, headers, body } => {
+                let mut request = http::Request::new(Full::new(body.clone()));
+                *request.method_mut() = http::Method::POST;
+                *request.uri_mut() = uri.clone();
+                *request.headers_mut() = headers.clone();
+                let response = sender.send_request(request).await?;
+                let (head, body) = response.into_parts();
+                let collected = body.collect().await?;
+                // A trailers-only answer (an error) carries grpc-status in its headers.
+                let status = collected
+                    .trailers()
+                    .and_then(|trailers| trailers.get("grpc-status"))
+                    .or_else(|| head.headers.get("grpc-status"))
+                    .map(|status| status.as_bytes().to_vec());
+                anyhow::ensure!(head.status.is_success() && status.as_deref() == Some(b"0"), "grpc-status {status:?}");
+                Ok(collected.to_bytes().len() as u64)
             }
-            Client::WebSocket(socket, call) => {
-                socket.send(Message::text(call.clone())).await?;
+            Client::WebSocket(socket, message) => {
+                socket.send(Message::text(message.clone())).await?;
                 match socket.next().await {
                     Some(Ok(Message::Text(text))) => {
-                        anyhow::ensure!(!text.contains("\"error\""), "error answer");
+                        anyhow::ensure!(!text.contains("\"error\":"), "error answer");
                         Ok(text.len() as u64)
                     }
                     other => anyhow::bail!("unexpected WebSocket answer: {other:?}"),
@@ -325,16 +407,73 @@ impl Client {
     }
 }
 
-async fn measure(scenario: Scenario, base: &str, args: &BenchArgs) -> anyhow::Result<Row> {
+/// A progress bar on a terminal while one scenario runs; elsewhere one line saying what runs.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Progress {
+    /// `calls` counts what the workers have done so far, for the bar's message.
+    fn start(label: &str, detail: &str, duration: f64, calls: Arc<AtomicU64>) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            eprintln!("measuring {label} {detail} ...");
+            return Progress { bar: None, ticker: None };
+        }
+        let total = Duration::from_secs_f64(duration);
+        let bar = indicatif::ProgressBar::new(total.as_millis().max(1) as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:<24} [{bar:30}] {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(label.to_owned());
+        let ticking = bar.clone();
+        let started = Instant::now();
+        let ticker = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                every.tick().await;
+                let elapsed = started.elapsed();
+                ticking.set_position(elapsed.as_millis() as u64);
+                let done = calls.load(Ordering::Relaxed);
+                ticking.set_message(format!(
+                    "{:.1}/{:.1} s, {done} calls",
+                    elapsed.min(total).as_secs_f64(),
+                    total.as_secs_f64()
+                ));
+            }
+        });
+        Progress { bar: Some(bar), ticker: Some(ticker) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(ticker) = self.ticker.take() {
+            ticker.abort();
+        }
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+async fn measure(scenario: Scenario, setup: &Setup<'_>, rtt: Option<Duration>) -> anyhow::Result<Row> {
+    let args = setup.args;
+    let calls_so_far = Arc::new(AtomicU64::new(0));
+    let detail = format!("for {} s on {} workers", args.duration, args.connections);
+    let progress = Progress::start(scenario.name(), &detail, args.duration, calls_so_far.clone());
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
     let mut workers = Vec::new();
     let mut request_bytes = 0;
     let shared_h2 = reqwest::Client::builder().http2_prior_knowledge().build()?;
     for _ in 0..args.connections.max(1) {
-        let mut client = Client::connect(scenario, base, args, &shared_h2)
+        let mut client = Client::connect(scenario, setup, &shared_h2)
             .await
             .with_context(|| format!("connecting {}", scenario.name()))?;
         request_bytes = client.request_bytes();
+        let calls_so_far = calls_so_far.clone();
         workers.push(tokio::spawn(async move {
             let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
             let (mut errors, mut bytes) = (0u64, 0u64);
@@ -349,6 +488,7 @@ async fn measure(scenario: Scenario, base: &str, args: &BenchArgs) -> anyhow::Re
                     }
                     Err(_) => errors += 1,
                 }
+                calls_so_far.fetch_add(1, Ordering::Relaxed);
             }
             (histogram, errors, bytes)
         }));
@@ -364,59 +504,85 @@ async fn measure(scenario: Scenario, base: &str, args: &BenchArgs) -> anyhow::Re
         errors += e;
         bytes += b;
     }
+    drop(progress);
     let elapsed = started.elapsed().as_secs_f64().max(args.duration);
     let calls = merged.len();
+    let p50_ms = merged.value_at_quantile(0.5) as f64 / 1000.0;
     Ok(Row {
         scenario: scenario.name(),
+        operation: scenario.makes_the_call().then(|| setup.call.operation()),
         calls,
         errors,
         requests_per_second: calls as f64 / elapsed,
-        p50_ms: merged.value_at_quantile(0.5) as f64 / 1000.0,
+        p50_ms,
         p99_ms: merged.value_at_quantile(0.99) as f64 / 1000.0,
+        p50_rtt: rtt
+            .filter(|rtt| !rtt.is_zero())
+            .map(|rtt| (p50_ms / (rtt.as_secs_f64() * 1000.0) * 100.0).round() / 100.0),
         request_bytes_per_call: request_bytes,
         response_bytes_per_call: bytes.checked_div(calls).unwrap_or(0),
     })
 }
 
-/// Runs the suite against the server at `base` (`http://host:port`).
-pub async fn run(args: BenchArgs, base: &str) -> anyhow::Result<()> {
+/// Runs the suite against the server at `base` (`http://host:port`) with `call` (see
+/// [`BenchArgs::call`]); `rtt` is the round trip the in-process server simulates, if any, to
+/// show each p50 in round trips.
+pub async fn run(args: BenchArgs, call: &Call, base: &str, rtt: Option<Duration>) -> anyhow::Result<()> {
     let base = base.trim_end_matches('/').to_owned();
     match args.suite {
         Suite::Push => return push::run(&base, &args).await,
-        Suite::Compare => return compare_cost(&base, &args).await,
+        Suite::Compare => return compare_cost(&base, &args, call).await,
         _ => {}
     }
+    let setup = Setup {
+        base: &base,
+        target: Target::from_url(&base).await?,
+        credential: args.credential(),
+        args: &args,
+        call: args.suite.call(&args, call),
+    };
     let mut rows = Vec::new();
     for &scenario in args.suite.scenarios() {
-        eprintln!("measuring {} for {} s on {} workers ...", scenario.name(), args.duration, args.connections);
-        rows.push(measure(scenario, &base, &args).await?);
+        rows.push(measure(scenario, &setup, rtt).await?);
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
-    } else {
+        return Ok(());
+    }
+    let rtt_note =
+        rtt.map(|rtt| format!(", simulated round trip {} ms", rtt.as_secs_f64() * 1000.0)).unwrap_or_default();
+    println!(
+        "{} on {base}, {} concurrent callers, {} s each{rtt_note}",
+        args.suite.title(&setup.call),
+        args.connections,
+        args.duration
+    );
+    let rtt_column = |text: String| if rtt.is_some() { text } else { String::new() };
+    println!(
+        "{:<22} {:>10} {:>8} {:>12} {:>9}{} {:>9} {:>9} {:>9}",
+        "",
+        "calls",
+        "errors",
+        "req/s",
+        "p50 ms",
+        rtt_column(format!(" {:>8}", "p50/rtt")),
+        "p99 ms",
+        "req B",
+        "resp B"
+    );
+    for row in &rows {
         println!(
-            "{} on {base}, {} concurrent callers, {} s each",
-            args.suite.title(&args),
-            args.connections,
-            args.duration
+            "{:<22} {:>10} {:>8} {:>12.0} {:>9.3}{} {:>9.3} {:>9} {:>9}",
+            row.scenario,
+            row.calls,
+            row.errors,
+            row.requests_per_second,
+            row.p50_ms,
+            rtt_column(format!(" {:>8}", row.p50_rtt.map(|n| format!("{n:.2}")).unwrap_or_default())),
+            row.p99_ms,
+            row.request_bytes_per_call,
+            row.response_bytes_per_call
         );
-        println!(
-            "{:<22} {:>10} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9}",
-            "", "calls", "errors", "req/s", "p50 ms", "p99 ms", "req B", "resp B"
-        );
-        for row in &rows {
-            println!(
-                "{:<22} {:>10} {:>8} {:>12.0} {:>9.3} {:>9.3} {:>9} {:>9}",
-                row.scenario,
-                row.calls,
-                row.errors,
-                row.requests_per_second,
-                row.p50_ms,
-                row.p99_ms,
-                row.request_bytes_per_call,
-                row.response_bytes_per_call
-            );
-        }
     }
     Ok(())
 }
@@ -425,26 +591,26 @@ pub async fn run(args: BenchArgs, base: &str) -> anyhow::Result<()> {
 #[derive(Debug, serde::Serialize)]
 struct CompareCost {
     protocol: &'static str,
+    operation: &'static str,
     capture: bool,
     lanes: u64,
     p50_ms: f64,
     p99_ms: f64,
 }
 
-/// `--suite compare`: `compare` runs getUser on all five protocols, over and over, first with
-/// every byte kept and decoded, then with the bytes only counted, for `duration` seconds each.
-async fn compare_cost(base: &str, args: &BenchArgs) -> anyhow::Result<()> {
-    use crate::call::{Call, Credential, IdArgs, Protocol};
+/// `--suite compare`: `compare` runs the operation on all five protocols, over and over, first
+/// with every byte kept and decoded, then with the bytes only counted, for `duration` seconds each.
+async fn compare_cost(base: &str, args: &BenchArgs, call: &Call) -> anyhow::Result<()> {
+    use crate::call::Protocol;
     use crate::compare::{lane, Options};
-    let target = crate::requests::Target::from_url(base).await?;
-    let call = Call::GetUser(IdArgs { id: args.id });
-    let credential = match &args.token {
-        Some(token) => Credential::Bearer(token.clone()),
-        None => Credential::ApiKey(args.api_key.clone()),
-    };
+    let target = Target::from_url(base).await?;
+    let credential = args.credential();
     let mut rows = Vec::new();
     for capture in [true, false] {
-        eprintln!("measuring compare with capture {} for {} s ...", if capture { "on" } else { "off" }, args.duration);
+        let lanes_so_far = Arc::new(AtomicU64::new(0));
+        let label = format!("compare, capture {}", if capture { "on" } else { "off" });
+        let progress =
+            Progress::start(&label, &format!("for {} s", args.duration), args.duration, lanes_so_far.clone());
         let options = Options { capture, ..Options::default() };
         let mut histograms: Vec<Histogram<u64>> =
             Protocol::ALL.iter().map(|_| Histogram::new_with_bounds(1, 60_000_000, 3)).collect::<Result<_, _>>()?;
@@ -453,14 +619,17 @@ async fn compare_cost(base: &str, args: &BenchArgs) -> anyhow::Result<()> {
             for (protocol, histogram) in Protocol::ALL.into_iter().zip(&mut histograms) {
                 // The whole lane as `compare` pays it: the call, and the decoding after it.
                 let started = Instant::now();
-                let lane = lane(protocol, &target, &call, &credential, &options).await;
+                let lane = lane(protocol, &target, call, &credential, &options).await;
                 anyhow::ensure!(lane.code == "OK", "{} answered {}", protocol.name(), lane.code);
                 let _ = histogram.record(started.elapsed().as_micros().max(1) as u64);
+                lanes_so_far.fetch_add(1, Ordering::Relaxed);
             }
         }
+        drop(progress);
         for (protocol, histogram) in Protocol::ALL.iter().zip(&histograms) {
             rows.push(CompareCost {
                 protocol: protocol.name(),
+                operation: call.operation(),
                 capture,
                 lanes: histogram.len(),
                 p50_ms: histogram.value_at_quantile(0.5) as f64 / 1000.0,
@@ -472,7 +641,7 @@ async fn compare_cost(base: &str, args: &BenchArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
-    println!("{} on {base}", args.suite.title(args));
+    println!("{} on {base}", args.suite.title(call));
     println!("{:<10} {:>8} {:>8} {:>9} {:>9}", "", "capture", "lanes", "p50 ms", "p99 ms");
     for row in &rows {
         let capture = if row.capture { "on" } else { "off" };

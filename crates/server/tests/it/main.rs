@@ -1,3 +1,4 @@
+mod bench;
 mod binary;
 mod caching;
 mod compare;
