@@ -12,7 +12,7 @@ use playground_domain::{DomainError, Operation};
 fn main() {
     let metrics = Metrics::default();
     let rounds = 2_000_000u32;
-    let mut call = || {
+    let call = || {
         let result: Result<(), DomainError> = Ok(());
         metrics.record(black_box(Protocol::Rest), black_box(Operation::GetUser), &result);
         metrics.observe(Protocol::Rest, Operation::GetUser, "OK", black_box(Duration::from_micros(180)));
