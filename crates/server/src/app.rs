@@ -51,7 +51,10 @@ pub async fn build(
     };
     let rest = rest::service(gate.clone(), base_url, comparisons);
     let authorization_server = Arc::new(crate::oauth::AuthorizationServer::new(gate.clone(), settings, base_url));
-    let openapi_json = rest.spec_endpoint();
+    let document = Arc::new(rest::complete_document(&rest.spec(), base_url)?);
+    let openapi_json = poem::endpoint::make_sync(move |_| {
+        Response::builder().content_type("application/json; charset=utf-8").body(document.as_str().to_owned())
+    });
     let get_post: &[Method] = &[Method::GET, Method::POST];
     let allowed = rest::AllowedMethods::of_routes(&[
         ("/graphql", get_post),

@@ -14,6 +14,7 @@ use super::{credentials, AdminApi, Answer};
 pub struct SetMaintenance {
     pub enabled: bool,
     /// Seconds clients are told to wait, 1 to 3600 (default 30).
+    #[oai(validator(minimum(value = "1"), maximum(value = "3600")))]
     #[serde(default, deserialize_with = "super::json::present")]
     pub retry_after: Option<i64>,
 }

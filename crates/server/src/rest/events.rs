@@ -61,8 +61,10 @@ impl EventsApi {
         /// The last seq seen (0 for everything retained).
         after: Query<Option<u64>>,
         /// At most this many, 1 to 1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<usize>>,
         /// Seconds to wait for an event when there is none yet (0 to 30): long polling.
+        #[oai(validator(maximum(value = "30")))]
         wait: Query<Option<u64>>,
     ) -> Answer<JsonBody<EventPage>> {
         let session = self.gate.session(&credentials(request))?;
@@ -97,7 +99,9 @@ impl EventsApi {
         after: Query<Option<u64>>,
         /// Only these types, comma-separated (e.g. `order.created,order.status_changed`).
         types: Query<Option<String>>,
-        #[oai(name = "Last-Event-ID")] last_event_id: poem_openapi::param::Header<Option<String>>,
+        /// The last seq seen, in decimal (what the previous stream's `id:` lines said).
+        #[oai(name = "Last-Event-ID", validator(pattern = r"^\s*[0-9]{1,19}\s*$"))]
+        last_event_id: poem_openapi::param::Header<Option<String>>,
     ) -> Answer<ServerSentEvents> {
         let session = self.gate.session(&credentials(request))?;
         let after = match last_event_id.0 {

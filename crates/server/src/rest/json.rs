@@ -46,11 +46,22 @@ impl<T: ParseFromJSON + DeserializeOwned + Send> ParsePayload for JsonBody<T> {
         let value = serde_path_to_error::deserialize(&json).map_err(|error| Problem(invalid_json(&error)))?;
         // serde also reads a struct from an array by position; poem-openapi's reading of the
         // schema does not, so the body must have the documented shape too.
-        if T::parse_from_json(Some(json)).is_err() {
-            let message = format!("the body must be a JSON object as the OpenAPI schema {} describes", T::name());
-            return Err(Problem(DomainError::invalid("body", message)).into());
+        if let Err(error) = T::parse_from_json(Some(json)) {
+            return Err(Problem(against_schema(&T::name(), error.message())).into());
         }
         Ok(JsonBody(value))
+    }
+}
+
+/// A body that has the right types but breaks a bound the document states (a length, a range, a
+/// pattern): poem-openapi's reading names the field as "field `name` verification failed. ...".
+fn against_schema(schema: &str, message: &str) -> DomainError {
+    match message.strip_prefix("field `").and_then(|rest| rest.split_once('`')) {
+        Some((field, rest)) => DomainError::invalid(field, format!("`{field}`{rest}: see the {schema} schema")),
+        None => DomainError::invalid(
+            "body",
+            format!("the body must be a JSON object as the OpenAPI schema {schema} describes"),
+        ),
     }
 }
 

@@ -5,6 +5,7 @@ mod admin;
 mod allow;
 mod auth;
 mod caching;
+mod document;
 mod error;
 mod events;
 mod examples;
@@ -26,6 +27,7 @@ use poem::{Endpoint, IntoEndpoint, Request, Response};
 use poem_openapi::{OpenApiService, Tags};
 
 pub use allow::AllowedMethods;
+pub use document::complete as complete_document;
 use error::problem_of;
 pub use error::{catch_all, problem_response};
 

@@ -116,6 +116,8 @@ pub struct OrderPage {
 #[serde(rename_all = "camelCase")]
 pub struct NewItem {
     pub product_id: u64,
+    /// 1 to 1000.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub quantity: u32,
 }
 
@@ -124,6 +126,7 @@ pub struct NewItem {
 #[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrder {
+    #[oai(validator(min_items = 1, max_items = 50))]
     pub items: Vec<NewItem>,
 }
 
@@ -157,6 +160,7 @@ impl OrdersApi {
         /// Only orders in this status.
         status: Query<Option<OrderStatus>>,
         /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,

@@ -44,7 +44,18 @@ pub struct UserPage {
 #[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUser {
+    /// 1 to 200 characters, at least one of them not a space, none a control character.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     pub name: String,
+    /// An address with one `@` and a domain with a dot; at most 200 characters, stored lower-case.
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f.][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s\x00-\x1f\x7f-\x9f.]\s*$"
+    ))]
     pub email: String,
 }
 
@@ -53,8 +64,19 @@ pub struct CreateUser {
 #[oai(rename_all = "camelCase", example)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUser {
+    /// 1 to 200 characters, at least one of them not a space, none a control character.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     #[serde(default, deserialize_with = "super::json::present")]
     pub name: Option<String>,
+    /// An address with one `@` and a domain with a dot; at most 200 characters.
+    #[oai(validator(
+        max_length = 200,
+        pattern = r"^\s*[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f.][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@\s\x00-\x1f\x7f-\x9f.]\s*$"
+    ))]
     #[serde(default, deserialize_with = "super::json::present")]
     pub email: Option<String>,
 }
@@ -75,6 +97,7 @@ impl UsersApi {
         request: &Request,
 
         /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
         /// The `nextCursor` of the previous page.
         cursor: Query<Option<String>>,

@@ -51,6 +51,7 @@ async fn grpc_reflection_lists_the_services() {
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
     assert!(names.contains(&"playground.v1.UserService".to_owned()), "{names:?}");
+    assert!(names.contains(&"playground.v1.WebhookService".to_owned()), "{names:?}");
     assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
 }
 
@@ -152,6 +153,7 @@ async fn health_check_and_watch_report_every_service_serving() {
         "playground.v1.ProductService",
         "playground.v1.OrderService",
         "playground.v1.EventService",
+        "playground.v1.WebhookService",
     ] {
         let check = health.check(HealthCheckRequest { service: service.into() }).await.expect("check").into_inner();
         assert_eq!(check.status, ServingStatus::Serving as i32, "{service}");
