@@ -22,7 +22,7 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         enabled: bool,
-        retry_after: Option<i64>,
+        #[graphql(desc = "Seconds clients are told to wait, 1 to 3600 (default 30).")] retry_after: Option<i64>,
     ) -> async_graphql::Result<Maintenance> {
         let state = super::call(ctx, Operation::SetMaintenance, |pg, _| pg.set_maintenance(enabled, retry_after))?;
         Ok(Maintenance { enabled: state.enabled, retry_after: state.retry_after })

@@ -118,7 +118,9 @@ impl From<playground_domain::Order> for Order {
 /// What to order: a product and how many (1 to 1000).
 #[derive(InputObject)]
 pub struct NewOrderItemInput {
+    /// A product that exists; every item of an order in one currency.
     pub product_id: ID,
+    /// 1 to 1000.
     pub quantity: u32,
 }
 
@@ -126,6 +128,7 @@ pub struct NewOrderItemInput {
 #[derive(InputObject)]
 pub struct CreateOrderInput {
     pub user_id: ID,
+    /// 1 to 50 items.
     pub items: Vec<NewOrderItemInput>,
 }
 

@@ -52,8 +52,8 @@ impl ProductQuery {
     async fn products(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
     ) -> Result<ProductConnection> {
         let page = call(ctx, Operation::ListProducts, |pg, caller| {
             let first = first.map(|n| u32::try_from(n).unwrap_or(0));

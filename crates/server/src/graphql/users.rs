@@ -55,14 +55,18 @@ pub struct UserConnection {
 
 #[derive(InputObject)]
 pub struct CreateUserInput {
+    /// 1 to 200 characters once trimmed, none a control character.
     pub name: String,
+    /// One `@` between a name and a domain with a dot; at most 200 characters; stored lower-case.
     pub email: String,
 }
 
 /// Only the fields given change.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// 1 to 200 characters once trimmed, none a control character.
     pub name: Option<String>,
+    /// One `@` between a name and a domain with a dot; at most 200 characters.
     pub email: Option<String>,
 }
 
@@ -73,7 +77,12 @@ pub struct UserQuery;
 impl UserQuery {
     /// A page of users in id order (listUsers).
     #[graphql(complexity = "super::page_weight(first) * child_complexity")]
-    async fn users(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<UserConnection> {
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
+    ) -> Result<UserConnection> {
         let page = call(ctx, Operation::ListUsers, |pg, caller| {
             let first = first.map(|n| u32::try_from(n).unwrap_or(0));
             Ok(pg.list_users(caller, PageRequest::parse(first, after.as_deref())?))

@@ -7,24 +7,24 @@ use super::NAMESPACE;
 const OPERATIONS: &[(&str, &str, &str)] = &[
     (
         "ListUsers",
-        r#"<xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="Limit" minOccurs="0"><xs:simpleType><xs:restriction base="xs:unsignedInt"><xs:minInclusive value="1"/><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType></xs:element><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
         r#"<xs:element name="Users"><xs:complexType><xs:sequence><xs:element name="User" type="tns:User" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
     ),
     ("GetUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, r#"<xs:element name="User" type="tns:User"/>"#),
     (
         "CreateUser",
-        r#"<xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/>"#,
+        r#"<xs:element name="Name" type="tns:Name"/><xs:element name="Email" type="tns:Email"/>"#,
         r#"<xs:element name="User" type="tns:User"/>"#,
     ),
     (
         "UpdateUser",
-        r#"<xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string" minOccurs="0"/><xs:element name="Email" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="tns:Name" minOccurs="0"/><xs:element name="Email" type="tns:Email" minOccurs="0"/>"#,
         r#"<xs:element name="User" type="tns:User"/>"#,
     ),
     ("DeleteUser", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
     (
         "ListProducts",
-        r#"<xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="Limit" minOccurs="0"><xs:simpleType><xs:restriction base="xs:unsignedInt"><xs:minInclusive value="1"/><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType></xs:element><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
         r#"<xs:element name="Products"><xs:complexType><xs:sequence><xs:element name="Product" type="tns:Product" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
     ),
     (
@@ -34,7 +34,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "ListUserOrders",
-        r#"<xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Status" type="tns:OrderStatus" minOccurs="0"/><xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
+        r#"<xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Status" type="tns:OrderStatus" minOccurs="0"/><xs:element name="Limit" minOccurs="0"><xs:simpleType><xs:restriction base="xs:unsignedInt"><xs:minInclusive value="1"/><xs:maxInclusive value="100"/></xs:restriction></xs:simpleType></xs:element><xs:element name="Cursor" type="xs:string" minOccurs="0"/>"#,
         r#"<xs:element name="Orders"><xs:complexType><xs:sequence><xs:element name="Order" type="tns:Order" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextCursor" type="xs:string" minOccurs="0"/>"#,
     ),
     ("GetOrder", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, r#"<xs:element name="Order" type="tns:Order"/>"#),
@@ -51,7 +51,7 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ("DeleteOrder", r#"<xs:element name="Id" type="xs:unsignedLong"/>"#, ""),
     (
         "GetEvents",
-        r#"<xs:element name="After" type="xs:unsignedLong" minOccurs="0"/><xs:element name="Limit" type="xs:unsignedInt" minOccurs="0"/>"#,
+        r#"<xs:element name="After" type="xs:unsignedLong" minOccurs="0"/><xs:element name="Limit" minOccurs="0"><xs:simpleType><xs:restriction base="xs:unsignedInt"><xs:minInclusive value="1"/><xs:maxInclusive value="1000"/></xs:restriction></xs:simpleType></xs:element>"#,
         r#"<xs:element name="Events"><xs:complexType><xs:sequence><xs:element name="Event" type="tns:Event" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="NextAfter" type="xs:unsignedLong"/><xs:element name="Gap" type="xs:boolean"/>"#,
     ),
     (
@@ -72,17 +72,19 @@ const OPERATIONS: &[(&str, &str, &str)] = &[
     ),
     (
         "SetMaintenance",
-        r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" type="xs:long" minOccurs="0"/>"#,
+        r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" minOccurs="0"><xs:simpleType><xs:restriction base="xs:long"><xs:minInclusive value="1"/><xs:maxInclusive value="3600"/></xs:restriction></xs:simpleType></xs:element>"#,
         r#"<xs:element name="Enabled" type="xs:boolean"/><xs:element name="RetryAfter" type="xs:unsignedLong"/>"#,
     ),
 ];
 
-const TYPES: &str = r#"<xs:complexType name="User"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="xs:string"/><xs:element name="Email" type="xs:string"/><xs:element name="CreatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
+const TYPES: &str = r#"<xs:simpleType name="Name"><xs:annotation><xs:documentation>1 to 200 characters once trimmed, none a control character.</xs:documentation></xs:annotation><xs:restriction base="xs:string"><xs:minLength value="1"/><xs:maxLength value="200"/><xs:pattern value="\s*[^\s\p{Cc}][^\p{Cc}]*"/></xs:restriction></xs:simpleType>
+      <xs:simpleType name="Email"><xs:annotation><xs:documentation>One @ between a name and a domain with a dot; at most 200 characters; stored lower-case.</xs:documentation></xs:annotation><xs:restriction base="xs:string"><xs:maxLength value="200"/><xs:pattern value="\s*[^@\s\p{Cc}]+@[^@\s\p{Cc}.][^@\s\p{Cc}]*\.[^@\s\p{Cc}]*[^@\s\p{Cc}.]\s*"/></xs:restriction></xs:simpleType>
+      <xs:complexType name="User"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Name" type="tns:Name"/><xs:element name="Email" type="tns:Email"/><xs:element name="CreatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
       <xs:element name="Error"><xs:complexType><xs:sequence><xs:element name="Code" type="xs:string"/><xs:element name="Message" type="xs:string"/><xs:element name="Field" type="xs:string" minOccurs="0"/><xs:element name="RetryAfter" type="xs:unsignedInt" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>
       <xs:complexType name="Product"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Sku" type="xs:string"/><xs:element name="Name" type="xs:string"/><xs:element name="PriceCents" type="xs:long"/><xs:element name="Currency" type="xs:string"/><xs:element name="Stock" type="xs:unsignedInt"/></xs:sequence></xs:complexType>
       <xs:simpleType name="OrderStatus"><xs:restriction base="xs:string"><xs:enumeration value="pending"/><xs:enumeration value="paid"/><xs:enumeration value="shipped"/><xs:enumeration value="delivered"/><xs:enumeration value="cancelled"/></xs:restriction></xs:simpleType>
       <xs:complexType name="OrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity" type="xs:unsignedInt"/><xs:element name="UnitPriceCents" type="xs:long"/></xs:sequence></xs:complexType>
-      <xs:complexType name="NewOrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity" type="xs:unsignedInt"/></xs:sequence></xs:complexType>
+      <xs:complexType name="NewOrderItem"><xs:sequence><xs:element name="ProductId" type="xs:unsignedLong"/><xs:element name="Quantity"><xs:simpleType><xs:restriction base="xs:unsignedInt"><xs:minInclusive value="1"/><xs:maxInclusive value="1000"/></xs:restriction></xs:simpleType></xs:element></xs:sequence></xs:complexType>
       <xs:complexType name="Order"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="UserId" type="xs:unsignedLong"/><xs:element name="Items"><xs:complexType><xs:sequence><xs:element name="Item" type="tns:OrderItem" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="TotalCents" type="xs:long"/><xs:element name="Currency" type="xs:string"/><xs:element name="Status" type="tns:OrderStatus"/><xs:element name="CreatedAt" type="xs:dateTime"/><xs:element name="UpdatedAt" type="xs:dateTime"/></xs:sequence></xs:complexType>
       <xs:simpleType name="EventType"><xs:restriction base="xs:string"><xs:enumeration value="user.created"/><xs:enumeration value="user.updated"/><xs:enumeration value="user.deleted"/><xs:enumeration value="order.created"/><xs:enumeration value="order.status_changed"/><xs:enumeration value="order.deleted"/></xs:restriction></xs:simpleType>
       <xs:complexType name="Webhook"><xs:sequence><xs:element name="Id" type="xs:unsignedLong"/><xs:element name="Url" type="xs:string"/><xs:element name="Types"><xs:complexType><xs:sequence><xs:element name="Type" type="tns:EventType" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element><xs:element name="CreatedAt" type="xs:dateTime"/><xs:element name="State"><xs:simpleType><xs:restriction base="xs:string"><xs:enumeration value="active"/><xs:enumeration value="failing"/></xs:restriction></xs:simpleType></xs:element><xs:element name="Delivered" type="xs:unsignedLong"/><xs:element name="Dropped" type="xs:unsignedLong"/></xs:sequence></xs:complexType>
