@@ -240,6 +240,8 @@ def test_the_keyboard_alone_runs_a_call(opened):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.knob") == "delay"
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.knob") == "rtt"
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.knob") == "fail"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.action") == "run"
@@ -434,6 +436,17 @@ def test_the_knobs_make_one_failure_land_in_five_forms_and_add_delay(opened):
         assert float(latency.split()[0]) >= 200, f"{protocol} took {latency} with a 200 ms delay"
 
     # Past the bound the browser itself holds the form back; Enter on a select runs the page's check.
+    # A round trip of 50 ms: every lane pays the handshake and its request, WebSocket its upgrade too.
+    page.fill('[data-knob="delay"]', "")
+    page.fill('[data-knob="rtt"]', "50")
+    page.click('[data-action="run"]')
+    run_and_expect(page, "OK")
+    for protocol in LANES:
+        latency = float(lane(page, protocol).locator('[data-part="latency"]').text_content().split()[0])
+        least = 150 if protocol == "websocket" else 100
+        assert latency >= least, f"{protocol} took {latency} ms with a 50 ms round trip"
+    page.fill('[data-knob="rtt"]', "")
+
     page.fill('[data-knob="delay"]', "5000")
     expect(page.locator('[data-knob="delay"]:invalid')).to_have_count(1)
     page.press('[data-knob="fail"]', "Enter")

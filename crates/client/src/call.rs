@@ -49,11 +49,29 @@ pub struct Knobs {
     pub delay: Option<String>,
     /// An HTTP status of the error table (400 401 403 404 409 429 500 503).
     pub fail: Option<u16>,
+    /// A network round trip to play on loopback, in milliseconds: the client waits one after
+    /// connecting (the handshake), and asks the server to hold each request and message one more.
+    pub rtt_ms: Option<u32>,
 }
 
 impl Knobs {
     pub fn is_empty(&self) -> bool {
-        self.delay.is_none() && self.fail.is_none()
+        self.delay.is_none() && self.fail.is_none() && self.rtt_ms.is_none()
+    }
+
+    /// What each request or message asks the server to wait: its delay and the round trip.
+    pub(crate) fn request_wait(&self) -> Option<String> {
+        let delay = self.delay.clone();
+        match (delay, self.rtt_ms) {
+            (Some(delay), None) => Some(delay),
+            (None, Some(rtt)) => Some(format!("{rtt}ms")),
+            (None, None) => None,
+            // A delay in another unit is left as it is: the server refuses it by name if it is bad.
+            (Some(delay), Some(rtt)) => Some(match delay.strip_suffix("ms").and_then(|ms| ms.parse::<f64>().ok()) {
+                Some(ms) => format!("{}ms", ms + f64::from(rtt)),
+                None => delay,
+            }),
+        }
     }
 }
 

@@ -146,7 +146,8 @@ pub async fn lane(
     let run = async {
         let prepared = Prepared::new(protocol, target, call, credential)?.with_knobs(&options.knobs)?;
         sent_payload = prepared.payload();
-        prepared.send(target.addr, options.capture).await
+        let handshake = Duration::from_millis(options.knobs.rtt_ms.map_or(0, u64::from));
+        prepared.send(target.addr, options.capture, handshake).await
     };
     let result = match tokio::time::timeout(options.lane_timeout, run).await {
         Ok(result) => result,
@@ -272,6 +273,10 @@ pub struct CompareArgs {
     /// Ask every call to fail with this HTTP status's canonical error (`X-Playground-Fail`).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["400", "401", "403", "404", "409", "429", "500", "503"]).map(|code| code.parse::<u16>().unwrap_or(500)))]
     pub fail: Option<u16>,
+    /// Play a network round trip of this many milliseconds: each lane waits one after
+    /// connecting and has the server hold each request and message one more.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(0..=5000))]
+    pub rtt: Option<u32>,
 }
 
 impl CompareArgs {
@@ -297,7 +302,7 @@ pub async fn run(args: &CompareArgs, call: &Call, url: &str, fresh_server: bool)
         let read = Call::GetUser(crate::call::IdArgs { id: 1 });
         compare(&target, &read, &args.credential(), Options { capture: false, ..Options::default() }).await;
     }
-    let knobs = Knobs { delay: args.delay.clone(), fail: args.fail };
+    let knobs = Knobs { delay: args.delay.clone(), fail: args.fail, rtt_ms: args.rtt };
     let comparison = compare(&target, call, &args.credential(), Options { knobs, ..Options::default() }).await;
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -96,18 +96,22 @@ impl Prepared {
         match &mut self {
             Prepared::Http { request, .. } => {
                 let headers = request.headers_mut();
-                if let Some(delay) = &knobs.delay {
-                    headers.insert("x-playground-delay", delay.parse()?);
+                if let Some(wait) = knobs.request_wait() {
+                    headers.insert("x-playground-delay", wait.parse()?);
                 }
                 if let Some(fail) = knobs.fail {
                     headers.insert("x-playground-fail", fail.into());
                 }
             }
-            Prepared::WebSocket { message, .. } => {
+            Prepared::WebSocket { upgrade, message } => {
+                // The upgrade is a request of its own: it pays the round trip too.
+                if let Some(rtt) = knobs.rtt_ms {
+                    upgrade.headers_mut().insert("x-playground-delay", format!("{rtt}ms").parse()?);
+                }
                 let mut parsed: serde_json::Value = serde_json::from_str(message)?;
                 let mut playground = serde_json::Map::new();
-                if let Some(delay) = &knobs.delay {
-                    playground.insert("delay".into(), delay.clone().into());
+                if let Some(wait) = knobs.request_wait() {
+                    playground.insert("delay".into(), wait.into());
                 }
                 if let Some(fail) = knobs.fail {
                     playground.insert("fail".into(), fail.into());
@@ -130,16 +134,20 @@ impl Prepared {
     }
 
     /// Sends it on a new connection; `keep_bytes` keeps the tape's bytes, not only their count.
-    pub async fn send(self, addr: SocketAddr, keep_bytes: bool) -> anyhow::Result<Exchange> {
+    /// `handshake` is waited once connected, as a network's TCP handshake would take.
+    pub async fn send(self, addr: SocketAddr, keep_bytes: bool, handshake: Duration) -> anyhow::Result<Exchange> {
         match self {
-            Prepared::Http { http2, request } => http(addr, http2, request, keep_bytes).await,
-            Prepared::WebSocket { upgrade, message } => websocket(addr, upgrade, message, keep_bytes).await,
+            Prepared::Http { http2, request } => http(addr, http2, request, keep_bytes, handshake).await,
+            Prepared::WebSocket { upgrade, message } => websocket(addr, upgrade, message, keep_bytes, handshake).await,
         }
     }
 }
 
-async fn connect(addr: SocketAddr, recorder: &Recorder) -> anyhow::Result<(TcpStream, Duration)> {
+async fn connect(addr: SocketAddr, recorder: &Recorder, handshake: Duration) -> anyhow::Result<(TcpStream, Duration)> {
     let socket = TcpStream::connect(addr).await?;
+    if !handshake.is_zero() {
+        tokio::time::sleep(handshake).await;
+    }
     socket.set_nodelay(true)?;
     Ok((socket, recorder.started.elapsed()))
 }
@@ -156,9 +164,10 @@ pub async fn http(
     http2: bool,
     request: Request<Bytes>,
     keep_bytes: bool,
+    handshake: Duration,
 ) -> anyhow::Result<Exchange> {
     let recorder = Recorder::new(keep_bytes);
-    let (socket, connected) = connect(addr, &recorder).await?;
+    let (socket, connected) = connect(addr, &recorder, handshake).await?;
     let io = TokioIo::new(recorder.wrap(socket));
     let request = request.map(Full::new);
     // The tape is taken as soon as the answer is read, before the connection is dropped, so
@@ -207,9 +216,10 @@ pub async fn websocket(
     upgrade: Request<()>,
     message: String,
     keep_bytes: bool,
+    handshake: Duration,
 ) -> anyhow::Result<Exchange> {
     let recorder = Recorder::new(keep_bytes);
-    let (socket, connected) = connect(addr, &recorder).await?;
+    let (socket, connected) = connect(addr, &recorder, handshake).await?;
     let (mut socket, _) = tokio_tungstenite::client_async(upgrade, recorder.wrap(socket)).await?;
     socket.send(Message::text(message)).await?;
     let mut answer = Answer::WebSocket { reply: None, close: None };

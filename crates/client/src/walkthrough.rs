@@ -92,7 +92,7 @@ impl Walker<'_> {
             builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
         let request = builder.body(Bytes::from(body.unwrap_or_default()))?;
-        let exchange = exchange::http(self.target.addr, false, request, true).await?;
+        let exchange = exchange::http(self.target.addr, false, request, true, std::time::Duration::ZERO).await?;
         let Answer::Http { status, headers, body, .. } = exchange.answer else {
             anyhow::bail!("an HTTP exchange answered something else");
         };

@@ -26,7 +26,7 @@ const initialState = () => ({
   args: defaultArgs(),
   credential: 'demo-read-key',
   // The teaching knobs every lane's call carries: delay in ms, and a status to fail with.
-  knobs: { delay: '', fail: '' },
+  knobs: { delay: '', fail: '', rtt: '' },
   largeType: storedLargeType(),
   // state: idle | running | done | failed; result: the compare answer of the last run
   run: { state: 'idle', result: null, message: '' },
@@ -74,6 +74,14 @@ async function runCompare(state, dispatch) {
       return;
     }
     knobs.delayMs = delay;
+  }
+  if (state.knobs.rtt !== '') {
+    const rtt = Number(state.knobs.rtt);
+    if (!Number.isInteger(rtt) || rtt < 0 || rtt > 500) {
+      dispatch({ type: 'run-failed', message: 'The round trip is a whole number of milliseconds from 0 to 500.' });
+      return;
+    }
+    knobs.rttMs = rtt;
   }
   if (state.knobs.fail !== '') knobs.fail = state.knobs.fail;
   const run = ++lastRun;

@@ -184,6 +184,13 @@ export function Controls({ state, dispatch, onRun }) {
         <small class="hint"><code>X-Playground-Delay</code>, up to 2,000</small>
       </div>
       <div class="field">
+        <label for="knob-rtt">Round trip (ms)</label>
+        <input id="knob-rtt" data-knob="rtt" type="number" min="0" max="500" step="10" inputmode="numeric"
+          value=${state.knobs.rtt} placeholder="0"
+          onInput=${(e) => dispatch({ type: 'knob', name: 'rtt', value: e.currentTarget.value })} />
+        <small class="hint">a network's latency: one for the handshake, one per request</small>
+      </div>
+      <div class="field">
         <label for="knob-fail">Fail with</label>
         <select id="knob-fail" data-knob="fail" value=${state.knobs.fail}
           onChange=${(e) => dispatch({ type: 'knob', name: 'fail', value: e.currentTarget.value })}>

@@ -61,6 +61,11 @@ pub struct CompareRequest {
     /// (`X-Playground-Fail`, or `params._playground.fail` on `/ws`).
     #[serde(default, deserialize_with = "super::json::present")]
     pub fail: Option<FailStatus>,
+    /// A network round trip to play, in milliseconds, at most 500: each lane waits one after
+    /// connecting (the handshake) and has the server hold each request and message one more.
+    #[oai(validator(maximum(value = "500")))]
+    #[serde(default, deserialize_with = "super::json::present")]
+    pub rtt_ms: Option<u32>,
 }
 
 /// The HTTP statuses of the error table, which the fail knob takes.
@@ -109,6 +114,8 @@ impl FailStatus {
 
 /// The longest delay a comparison asks of each lane.
 const MAX_COMPARE_DELAY_MS: u32 = 2000;
+/// The longest round trip a comparison plays: a WebSocket lane pays three.
+const MAX_COMPARE_RTT_MS: u32 = 500;
 
 impl poem_openapi::types::Example for CompareRequest {
     fn example() -> Self {
@@ -119,6 +126,7 @@ impl poem_openapi::types::Example for CompareRequest {
             token: None,
             delay_ms: None,
             fail: None,
+            rtt_ms: None,
         }
     }
 }
@@ -195,12 +203,16 @@ impl PlaygroundApi {
     /// Public: the lanes carry the credential. At most a few comparisons run at once (503 beyond).
     #[oai(path = "/compare", method = "post")]
     async fn compare(&self, body: JsonBody<CompareRequest>) -> Answer<JsonBody<Comparison>> {
-        let JsonBody(CompareRequest { operation, args, api_key, token, delay_ms, fail }) = body;
+        let JsonBody(CompareRequest { operation, args, api_key, token, delay_ms, fail, rtt_ms }) = body;
         if delay_ms.is_some_and(|delay| delay > MAX_COMPARE_DELAY_MS) {
             let message = format!("delayMs is at most {MAX_COMPARE_DELAY_MS}: five lanes run one after another");
             return Err(DomainError::invalid("delayMs", message).into());
         }
-        let knobs = Knobs { delay: delay_ms.map(|delay| format!("{delay}ms")), fail: fail.map(FailStatus::status) };
+        if rtt_ms.is_some_and(|rtt| rtt > MAX_COMPARE_RTT_MS) {
+            return Err(DomainError::invalid("rttMs", format!("rttMs is at most {MAX_COMPARE_RTT_MS}")).into());
+        }
+        let knobs =
+            Knobs { delay: delay_ms.map(|delay| format!("{delay}ms")), fail: fail.map(FailStatus::status), rtt_ms };
         let args = args.unwrap_or(serde_json::Value::Null);
         if serde_json::to_string(&args).map_or(0, |text| text.len()) > MAX_ARGS_BYTES {
             return Err(DomainError::invalid("args", format!("args are larger than {MAX_ARGS_BYTES} bytes")).into());

@@ -221,7 +221,7 @@ impl TestApp {
             Protocol::Soap => client::Protocol::Soap,
         };
         let prepared = Prepared::new(client_protocol, &target, &call.to_client(), &credential).expect("a request");
-        let exchange = prepared.send(self.addr, false).await.expect("an answer");
+        let exchange = prepared.send(self.addr, false, std::time::Duration::ZERO).await.expect("an answer");
         match (protocol, exchange.answer) {
             (Protocol::WebSocket, Answer::WebSocket { reply, close }) => websocket(reply, close),
             (Protocol::Rest, Answer::Http { status, headers, body, .. }) => rest(status, &headers, &body),

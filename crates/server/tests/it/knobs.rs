@@ -49,7 +49,7 @@ async fn a_forced_failure_is_that_codes_error_on_every_protocol_and_every_operat
         let call = Call::parse(operation, args.clone()).expect("call");
         for (status, code) in statuses {
             for protocol in Protocol::ALL {
-                let knobs = Knobs { delay: None, fail: Some(status) };
+                let knobs = Knobs { delay: None, fail: Some(status), rtt_ms: None };
                 let lane = lane(protocol, &target, &call, credential, &with(knobs)).await;
                 assert_eq!(lane.code, code, "{operation} with fail {status} on {}: {}", protocol.name(), lane.response);
                 // An INTERNAL error's message stays in the server's log; gRPC percent-encodes
@@ -71,9 +71,9 @@ async fn bad_knobs_are_invalid_argument_in_each_protocols_form() {
     let target = Target::from_url(&app.base).await.expect("target");
     let call = Call::parse("getUser", json!({"id": 42})).expect("call");
     for knobs in [
-        Knobs { delay: Some("31s".into()), fail: None },
-        Knobs { delay: Some("soon".into()), fail: None },
-        Knobs { delay: None, fail: Some(418) },
+        Knobs { delay: Some("31s".into()), fail: None, rtt_ms: None },
+        Knobs { delay: Some("soon".into()), fail: None, rtt_ms: None },
+        Knobs { delay: None, fail: Some(418), rtt_ms: None },
     ] {
         for protocol in Protocol::ALL {
             let lane = lane(protocol, &target, &call, &read_key(), &with(knobs.clone())).await;
@@ -98,10 +98,27 @@ async fn a_delay_adds_its_time_on_every_protocol() {
     let target = Target::from_url(&app.base).await.expect("target");
     let call = Call::parse("getUser", json!({"id": 42})).expect("call");
     for protocol in Protocol::ALL {
-        let knobs = Knobs { delay: Some("150ms".into()), fail: None };
+        let knobs = Knobs { delay: Some("150ms".into()), fail: None, rtt_ms: None };
         let lane = lane(protocol, &target, &call, &read_key(), &with(knobs)).await;
         assert_eq!(lane.code, "OK");
         assert!(lane.latency.total_ms >= 150.0, "{} took {} ms", protocol.name(), lane.latency.total_ms);
+    }
+}
+
+#[tokio::test]
+async fn a_comparison_can_play_a_round_trip_and_websocket_pays_one_more_for_its_upgrade() {
+    let app = spawn_app().await;
+    let target = Target::from_url(&app.base).await.expect("target");
+    let call = Call::parse("getUser", json!({"id": 42})).expect("call");
+    let rtt = 40.0;
+    for protocol in Protocol::ALL {
+        let knobs = Knobs { delay: None, fail: None, rtt_ms: Some(40) };
+        let lane = lane(protocol, &target, &call, &read_key(), &with(knobs)).await;
+        assert_eq!(lane.code, "OK");
+        // The handshake, then the request (and for WebSocket the upgrade before the message).
+        let round_trips = if protocol == Protocol::Websocket { 3.0 } else { 2.0 };
+        assert!(lane.latency.total_ms >= round_trips * rtt, "{} took {} ms", protocol.name(), lane.latency.total_ms);
+        assert!(lane.latency.connect_ms >= rtt, "{}: connect {} ms", protocol.name(), lane.latency.connect_ms);
     }
 }
 
