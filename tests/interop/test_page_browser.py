@@ -404,6 +404,10 @@ def test_one_write_reaches_all_seven_listeners(opened, credential):
         screenshot(page, "page-events.png")
     else:
         expect(page.locator('[data-panel="events"] .write-result')).to_contain_text("Authorization: Bearer eyJ")
+    # The webhook lane shows what the server's receiver took: the signed headers and the event.
+    inbox = page.locator('[data-delivery="webhook"] [data-part="inbox"]')
+    expect(inbox.locator("summary")).to_contain_text("verified")
+    expect(inbox.locator("pre")).to_contain_text("webhook-signature: v1,")
     # What each style paid per event: push styles one request or message, a webhook one POST.
     expect(page.locator('[data-delivery="webhook"] [data-part="per-event"]')).to_have_text("1 per event")
     expect(page.locator('[data-delivery="sse"] [data-part="per-event"]')).to_have_text(re.compile(r"per event$"))

@@ -32,6 +32,7 @@ export function eventsReducer(events, action) {
       if (action.kind === 'request') next = { ...lane, requests: lane.requests + 1 };
       else if (action.kind === 'message') next = { ...lane, messages: lane.messages + 1 };
       else if (action.kind === 'state') next = { ...lane, status: action.status, code: action.code ?? null, detail: action.detail ?? '' };
+      else if (action.kind === 'inbox') next = { ...lane, inbox: action.delivery };
       else if (action.kind === 'event') {
         next = { ...lane, events: lane.events + 1 };
         // The event the write caused: the first user.updated carrying the name just written.
@@ -114,7 +115,22 @@ function Delivery({ d, lane, maxDelay }) {
       <div><dt>per event</dt><dd data-part="per-event">${perEvent(lane)}</dd></div>
     </dl>
     <${Bar} max=${maxDelay} segments=${[{ value: lane.delay ?? 0, cls: 'delay', title: `delay ${ms(lane.delay)}` }]} />
+    ${lane.inbox && html`<${Inbox} delivery=${lane.inbox} />`}
   </article>`;
+}
+
+/** The last delivery the server's receiver took: its Standard Webhooks headers, and the body. */
+function Inbox({ delivery }) {
+  const text = `POST /api/v1/webhooks/inbox/…
+webhook-id: ${delivery.webhookId}
+webhook-timestamp: ${delivery.webhookTimestamp}
+webhook-signature: ${delivery.webhookSignature}
+
+${JSON.stringify(delivery.body, null, 2)}`;
+  return html`<details class="inbox" data-part="inbox">
+    <summary>Last delivery, signature <strong>${delivery.verified ? 'verified' : 'refused'}</strong></summary>
+    <pre>${text}</pre>
+  </details>`;
 }
 
 function WriteResult({ write }) {

@@ -13,6 +13,7 @@
 //   { kind: 'request' }  one more HTTP request or connection
 //   { kind: 'message' }  one more message received on a connection
 //   { kind: 'event', seq, eventType, name, at }  an event (eventType as in REST: 'user.updated')
+//   { kind: 'inbox', delivery }  what the server's receiver took from a webhook delivery
 
 import { headers as authHeaders, query as authQuery } from '/web/credentials.js';
 import { frame, FrameReader, parseTrailers, decodeWatchEventsResponse, canonicalCode, watchEventsRequest } from '/web/grpcweb.js';
@@ -447,6 +448,7 @@ async function webhook(ctx) {
     }
     for (const delivery of items.slice(seen)) {
       ctx.report(lane, { kind: 'request' });
+      ctx.report(lane, { kind: 'inbox', delivery });
       const e = delivery.body?.data;
       // The receiver's clock, in this page's performance.now() terms (one machine, one clock).
       const received = Date.parse(delivery.receivedAt.replace(/(\.\d{3})\d+/, '$1'));
