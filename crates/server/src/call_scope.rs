@@ -25,6 +25,10 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// In declaration order, so `protocol as usize` indexes it.
+    pub const ALL: [Protocol; 6] =
+        [Protocol::Rest, Protocol::Graphql, Protocol::Grpc, Protocol::Ws, Protocol::Soap, Protocol::Http];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Protocol::Rest => "rest",

@@ -51,7 +51,8 @@ pub struct Metrics {
     registry: Registry,
     calls: Family<CallLabels, Counter>,
     durations: Durations,
-    in_flight: Family<ProtocolLabel, Gauge>,
+    /// One gauge per protocol, found once at start rather than by label on every request.
+    in_flight: [Gauge; Protocol::ALL.len()],
     connections: Family<TransportLabel, Gauge>,
     rate_limited: Family<TierLabel, Counter>,
     subscribers: Family<TransportLabel, Gauge>,
@@ -91,6 +92,8 @@ impl Default for Metrics {
             "Times a subscriber fell so far behind that events were lost to it, by push transport",
             event_gaps.clone(),
         );
+        let in_flight = Protocol::ALL
+            .map(|protocol| in_flight.get_or_create(&ProtocolLabel { protocol: protocol.as_str() }).clone());
         Metrics { registry, calls, durations, in_flight, connections, rate_limited, subscribers, event_gaps }
     }
 }
@@ -111,7 +114,7 @@ impl Metrics {
 
     /// Counts a request as in flight until the guard is dropped.
     pub fn in_flight(&self, protocol: Protocol) -> GaugeGuard {
-        GaugeGuard::up(self.in_flight.get_or_create(&ProtocolLabel { protocol: protocol.as_str() }).clone())
+        GaugeGuard::up(self.in_flight[protocol as usize].clone())
     }
 
     /// Counts a connection as open until the guard is dropped.

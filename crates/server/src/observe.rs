@@ -110,30 +110,19 @@ impl Observe {
         let operation = record.operation.map_or("-", |operation| operation.name());
         let caller = record.caller.as_deref().unwrap_or("-");
         let code = record.code().unwrap_or("-");
-        let latency_ms = took.as_secs_f64() * 1000.0;
-        match http {
-            Some((target, status)) => tracing::info!(
-                target: "access",
-                request_id = id,
-                protocol = record.protocol.as_str(),
-                operation,
-                caller,
-                code,
-                latency_ms,
-                method = target.method,
-                path = target.path,
-                status,
-            ),
-            None => tracing::info!(
-                target: "access",
-                request_id = id,
-                protocol = record.protocol.as_str(),
-                operation,
-                caller,
-                code,
-                latency_ms,
-            ),
-        }
+        // HTTP's own fields are recorded only for HTTP calls (an absent Option is left out).
+        tracing::info!(
+            target: "access",
+            request_id = id,
+            protocol = record.protocol.as_str(),
+            operation,
+            caller,
+            code,
+            latency_ms = took.as_secs_f64() * 1000.0,
+            method = http.map(|(target, _)| target.method.as_str()),
+            path = http.map(|(target, _)| target.path.as_str()),
+            status = http.map(|(_, status)| status),
+        );
     }
 }
 
