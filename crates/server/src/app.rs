@@ -1,7 +1,7 @@
 //! Builds the one endpoint from settings and runs it on an already bound listener, so tests
 //! can bind port 0 and the binary can bind what `--listen` says.
 
-use std::future::Future;
+use futures_util::future::BoxFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -198,11 +198,24 @@ pub enum Announce {
 }
 
 /// Serves until `shutdown` resolves, then drains in-flight requests.
-pub async fn serve(
+///
+/// Boxed, and not an `async fn`: rustc compiles an `async fn`'s body in every crate that awaits
+/// it, so the whole server would be compiled again in each test binary. A boxed future is
+/// compiled once, here.
+pub fn serve(
     settings: Settings,
     listener: tokio::net::TcpListener,
     announce: Announce,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    shutdown: BoxFuture<'static, ()>,
+) -> BoxFuture<'static, anyhow::Result<()>> {
+    Box::pin(serve_until(settings, listener, announce, shutdown))
+}
+
+async fn serve_until(
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    announce: Announce,
+    shutdown: BoxFuture<'static, ()>,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
@@ -240,7 +253,7 @@ pub async fn spawn_local(
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move {
-        if let Err(error) = serve(settings, listener, Announce::Quiet, std::future::pending()).await {
+        if let Err(error) = serve(settings, listener, Announce::Quiet, Box::pin(std::future::pending())).await {
             eprintln!("the in-process server stopped: {error:#}");
         }
     });

@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: the command line and the `--config` file
 //! - [`app`]: builds the endpoint from settings and runs it on a bound listener
+//! - [`command`]: what the binary runs: serve, bench or compare
 //! - `one_port`: sends gRPC to tonic and everything else to poem, on one socket
 //! - [`gate`]: forced failure → maintenance → credential → caller → scope → rate budget →
 //!   injected faults, once for all protocols
@@ -24,6 +25,7 @@
 pub mod app;
 mod body;
 pub mod call_scope;
+pub mod command;
 pub mod config;
 pub mod credentials;
 pub mod gate;

@@ -46,9 +46,9 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let addr = listener.local_addr().expect("local addr");
     let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
     let stopped = tokio::spawn(async move {
-        let signal = async move {
+        let signal = Box::pin(async move {
             let _ = signal.await;
-        };
+        });
         api_playground::app::serve(settings, listener, api_playground::app::Announce::Quiet, signal)
             .await
             .expect("server runs");

@@ -25,10 +25,14 @@ async fn tls_serves_rest_over_h2_and_http1_and_grpc_on_one_port() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server =
-        tokio::spawn(api_playground::app::serve(settings, listener, api_playground::app::Announce::Quiet, async {
+    let server = tokio::spawn(api_playground::app::serve(
+        settings,
+        listener,
+        api_playground::app::Announce::Quiet,
+        Box::pin(async {
             let _ = stopped.await;
-        }));
+        }),
+    ));
     let base = format!("https://localhost:{port}");
     let root = reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("root");
     let client = |http1_only: bool| {
