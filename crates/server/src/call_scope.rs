@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 
-use playground_domain::{DomainError, ErrorCode, Identity, Operation};
+use playground_domain::{DomainError, ErrorCode, Operation};
 
 use crate::rate_fields::BudgetLeft;
 
@@ -107,28 +107,17 @@ pub fn report_budget(budget: BudgetLeft) {
 }
 
 /// Called by the gate after each operation.
-pub fn report_outcome(operation: Operation, caller: Option<&Identity>, error: Option<ErrorCode>) {
+pub fn report_outcome(operation: Operation, caller: Option<&Arc<str>>, error: Option<ErrorCode>) {
     let _ = CALL.try_with(|slot| {
         let mut record = slot.borrow_mut();
         if record.operation.is_none() {
             record.operation = Some(operation);
         }
         if record.caller.is_none() {
-            record.caller = caller.map(|identity| Arc::from(describe(identity)));
+            record.caller = caller.cloned();
         }
         if record.error.is_none() {
             record.error = error;
         }
     });
-}
-
-/// Who called, for the access log: never a secret, only a key's first characters or a name.
-fn describe(identity: &Identity) -> String {
-    match identity {
-        Identity::Anonymous => "anonymous".to_owned(),
-        // A key is its own secret: only its first characters, as dashboards show keys.
-        Identity::ApiKey { name } => format!("key:{}…", name.chars().take(8).collect::<String>()),
-        Identity::User { username, .. } => format!("user:{username}"),
-        Identity::Client { client_id } => format!("client:{client_id}"),
-    }
 }

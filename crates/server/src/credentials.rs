@@ -108,6 +108,8 @@ fn percent_decode(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub caller: Caller,
+    /// Who called, as the access log names it: never a secret, only a key's first characters.
+    pub label: Arc<str>,
     /// The rate-limit key: one budget per caller, whichever protocol it uses.
     pub rate_key: String,
     pub tier: String,
@@ -116,6 +118,11 @@ pub struct Session {
 }
 
 impl Session {
+    pub fn new(caller: Caller, rate_key: String, tier: String, expires_at: Option<time::OffsetDateTime>) -> Session {
+        let label = describe(&caller.identity).into();
+        Session { caller, label, rate_key, tier, expires_at }
+    }
+
     /// Resolves when a credential with an expiry stops being valid (with the same second of
     /// leeway a token gets); never for one without. Long-lived connections end with it.
     pub async fn expired(expires_at: Option<time::OffsetDateTime>) {
@@ -142,26 +149,21 @@ pub struct Verifier {
 
 impl Verifier {
     pub fn new(settings: &Settings, tokens: Arc<Tokens>) -> Verifier {
-        let session = |key: &ApiKey| Session {
-            caller: Caller { identity: Identity::ApiKey { name: key.key.clone() }, scopes: key.scopes },
-            rate_key: format!("key:{}", key.key),
-            tier: key.tier.clone(),
-            expires_at: None,
+        let session = |key: &ApiKey| {
+            let caller = Caller { identity: Identity::ApiKey { name: key.key.clone() }, scopes: key.scopes };
+            Session::new(caller, format!("key:{}", key.key), key.tier.clone(), None)
         };
         let api_keys = settings.api_keys.iter().map(|key| (key.key.clone(), Arc::new(session(key)))).collect();
         let accounts = settings
             .accounts
             .iter()
             .map(|account| {
-                let session = Session {
-                    caller: Caller {
-                        identity: Identity::User { user_id: account.user_id, username: account.username.clone() },
-                        scopes: account.scopes,
-                    },
-                    rate_key: format!("user:{}", account.user_id),
-                    tier: crate::config::DEFAULT_TIER.into(),
-                    expires_at: None,
+                let caller = Caller {
+                    identity: Identity::User { user_id: account.user_id, username: account.username.clone() },
+                    scopes: account.scopes,
                 };
+                let session =
+                    Session::new(caller, format!("user:{}", account.user_id), crate::config::DEFAULT_TIER.into(), None);
                 (account.clone(), Arc::new(session))
             })
             .collect();
@@ -178,12 +180,12 @@ impl Verifier {
             (Ok(user_id), Some(username)) => Identity::User { user_id, username },
             _ => Identity::ApiKey { name: format!("client {}", claims.sub) },
         };
-        Ok(Arc::new(Session {
-            caller: Caller { identity, scopes },
-            rate_key: format!("sub:{}", claims.sub),
-            tier: crate::config::DEFAULT_TIER.into(),
+        Ok(Arc::new(Session::new(
+            Caller { identity, scopes },
+            format!("sub:{}", claims.sub),
+            crate::config::DEFAULT_TIER.into(),
             expires_at,
-        }))
+        )))
     }
 
     /// `POST /auth/login`: the password checked as a WS-Security PasswordText is, then a token.
@@ -277,16 +279,27 @@ impl Verifier {
         }
         let rate_key = format!("ip:{}", credentials.peer.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()));
         if self.open_access {
-            return Ok(Arc::new(Session {
-                caller: Caller::open_access(),
+            return Ok(Arc::new(Session::new(
+                Caller::open_access(),
                 rate_key,
-                tier: crate::config::DEFAULT_TIER.into(),
-                expires_at: None,
-            }));
+                crate::config::DEFAULT_TIER.into(),
+                None,
+            )));
         }
         Err(DomainError::unauthenticated(
             "this operation needs a credential: send the header X-API-Key: demo-read-key (or demo-write-key to change data)",
         ))
+    }
+}
+
+/// Who called, for the access log: never a secret, only a key's first characters or a name.
+fn describe(identity: &Identity) -> String {
+    match identity {
+        Identity::Anonymous => "anonymous".to_owned(),
+        // A key is its own secret: only its first characters, as dashboards show keys.
+        Identity::ApiKey { name } => format!("key:{}…", name.chars().take(8).collect::<String>()),
+        Identity::User { username, .. } => format!("user:{username}"),
+        Identity::Client { client_id } => format!("client:{client_id}"),
     }
 }
 

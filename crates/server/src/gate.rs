@@ -12,7 +12,7 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use playground_domain::events::{EventFeed, FeedItem};
-use playground_domain::{Caller, DomainError, ErrorCode, EventType, Identity, Operation, Playground};
+use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Playground};
 use poem::http::HeaderValue;
 
 use crate::call_scope;
@@ -152,7 +152,7 @@ impl Gate {
             self.run_as(session, Operation::WatchEvents, |_, _| Ok(()))?;
             Ok(self.playground.watch_events(&session.caller, after, types))
         });
-        self.finish(Operation::WatchEvents, Some(&session.caller.identity), result).map(|feed| Watch {
+        self.finish(Operation::WatchEvents, Some(&session.label), result).map(|feed| Watch {
             feed,
             expires_at: session.expires_at,
             expired: false,
@@ -208,7 +208,7 @@ impl Gate {
             let verified = session.insert(self.session(credentials)?);
             self.run_as(verified, operation, run)
         });
-        self.finish(operation, session.as_ref().map(|s| &s.caller.identity), result)
+        self.finish(operation, session.as_ref().map(|s| &s.label), result)
     }
 
     /// A failure the call asked for; else UNAVAILABLE while the maintenance switch is on, for
@@ -227,7 +227,7 @@ impl Gate {
     fn finish<T>(
         &self,
         operation: Operation,
-        caller: Option<&Identity>,
+        caller: Option<&Arc<str>>,
         result: Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         self.metrics.record(call_scope::protocol(), operation, &result);
@@ -243,7 +243,7 @@ impl Gate {
         run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         let result = self.open_for(operation).and_then(|()| self.run_as(session, operation, run));
-        self.finish(operation, Some(&session.caller.identity), result)
+        self.finish(operation, Some(&session.label), result)
     }
 
     /// A call refused before it reached the gate (a `/ws` connection without a valid
@@ -285,7 +285,7 @@ impl Gate {
             self.faults.draw()?;
             run(&self.playground, &session.caller)
         });
-        self.finish(operation, session.as_ref().map(|s| &s.caller.identity), result)
+        self.finish(operation, session.as_ref().map(|s| &s.label), result)
     }
 }
 

@@ -4,9 +4,10 @@
 //! made three domain calls instead of forty, that gRPC answers faster than SOAP, or that a
 //! rate-limited caller kept trying.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use playground_domain::{DomainError, Operation};
+use playground_domain::{DomainError, ErrorCode, Operation};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -51,6 +52,10 @@ pub struct Metrics {
     registry: Registry,
     calls: Family<CallLabels, Counter>,
     durations: Durations,
+    /// Each (protocol, operation, outcome)'s counter and histogram, found by label the first
+    /// time and by index after: a family finds a series by hashing its labels on every call.
+    calls_by_index: Box<[OnceLock<Counter>]>,
+    durations_by_index: Box<[OnceLock<Histogram>]>,
     /// One gauge per protocol, found once at start rather than by label on every request.
     in_flight: [Gauge; Protocol::ALL.len()],
     connections: Family<TransportLabel, Gauge>,
@@ -94,21 +99,49 @@ impl Default for Metrics {
         );
         let in_flight = Protocol::ALL
             .map(|protocol| in_flight.get_or_create(&ProtocolLabel { protocol: protocol.as_str() }).clone());
-        Metrics { registry, calls, durations, in_flight, connections, rate_limited, subscribers, event_gaps }
+        let (calls_by_index, durations_by_index) = (series_slots(), series_slots());
+        Metrics {
+            registry,
+            calls,
+            durations,
+            calls_by_index,
+            durations_by_index,
+            in_flight,
+            connections,
+            rate_limited,
+            subscribers,
+            event_gaps,
+        }
     }
+}
+
+/// Outcomes of a call: OK, or one of the canonical codes.
+const OUTCOMES: usize = ErrorCode::ALL.len() + 1;
+
+fn series_slots<M>() -> Box<[OnceLock<M>]> {
+    (0..Protocol::ALL.len() * Operation::ALL.len() * OUTCOMES).map(|_| OnceLock::new()).collect()
+}
+
+/// Where one (protocol, operation, outcome) sits in the slots, and its labels.
+fn series(protocol: Protocol, operation: Operation, error: Option<ErrorCode>) -> (usize, CallLabels) {
+    let outcome = error.map_or(0, |code| code as usize + 1);
+    let index = (protocol as usize * Operation::ALL.len() + operation as usize) * OUTCOMES + outcome;
+    let code = error.map_or("OK", ErrorCode::as_str);
+    (index, CallLabels { protocol: protocol.as_str(), operation: operation.name(), code })
 }
 
 impl Metrics {
     /// One operation through the gate.
     pub fn record<T>(&self, protocol: Protocol, operation: Operation, result: &Result<T, DomainError>) {
-        let code = result.as_ref().map_or_else(|error| error.code.as_str(), |_| "OK");
-        self.calls.get_or_create(&CallLabels { protocol: protocol.as_str(), operation: operation.name(), code }).inc();
+        let (index, labels) = series(protocol, operation, result.as_ref().err().map(|error| error.code));
+        self.calls_by_index[index].get_or_init(|| self.calls.get_or_create(&labels).clone()).inc();
     }
 
     /// One request's time, once it is answered.
-    pub fn observe(&self, protocol: Protocol, operation: Operation, code: &'static str, took: Duration) {
-        self.durations
-            .get_or_create(&CallLabels { protocol: protocol.as_str(), operation: operation.name(), code })
+    pub fn observe(&self, protocol: Protocol, operation: Operation, error: Option<ErrorCode>, took: Duration) {
+        let (index, labels) = series(protocol, operation, error);
+        self.durations_by_index[index]
+            .get_or_init(|| self.durations.get_or_create(&labels).clone())
             .observe(took.as_secs_f64());
     }
 

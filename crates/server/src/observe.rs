@@ -51,9 +51,8 @@ impl Observe {
         };
         let id = headers
             .get(REQUEST_ID)
-            .filter(|id| !id.is_empty() && id.len() <= MAX_CLIENT_REQUEST_ID)
-            .and_then(|id| id.to_str().ok().map(str::to_owned))
-            .unwrap_or_else(|| self.ids.next());
+            .filter(|id| !id.is_empty() && id.len() <= MAX_CLIENT_REQUEST_ID && id.to_str().is_ok())
+            .map_or_else(|| self.ids.next(), |id| RequestId::Client(id.clone()));
         // Only the path: a query string may carry an access token.
         let target = tracing::enabled!(target: "access", tracing::Level::INFO)
             .then(|| Target { method: request.method().as_str().to_owned(), path: request.uri().path().to_owned() });
@@ -81,9 +80,7 @@ impl Observe {
             if let Some(budget) = record.budget {
                 crate::rate_fields::write(headers, budget);
             }
-            if let Ok(id) = HeaderValue::from_str(&id) {
-                headers.insert(REQUEST_ID, id);
-            }
+            headers.insert(REQUEST_ID, id.header_value());
             Ok(response)
         }
     }
@@ -102,10 +99,10 @@ impl Observe {
     }
 
     /// The histogram and the access-log line of one answered call.
-    fn finish(&self, id: &str, record: &CallRecord, arrived: Instant, http: Option<(&Target, u16)>) {
+    fn finish(&self, id: &RequestId, record: &CallRecord, arrived: Instant, http: Option<(&Target, u16)>) {
         let took = arrived.elapsed();
-        if let (Some(operation), Some(code)) = (record.operation, record.code()) {
-            self.metrics.observe(record.protocol, operation, code, took);
+        if let Some(operation) = record.operation {
+            self.metrics.observe(record.protocol, operation, record.error, took);
         }
         let operation = record.operation.map_or("-", |operation| operation.name());
         let caller = record.caller.as_deref().unwrap_or("-");
@@ -113,7 +110,7 @@ impl Observe {
         // HTTP's own fields are recorded only for HTTP calls (an absent Option is left out).
         tracing::info!(
             target: "access",
-            request_id = id,
+            request_id = %id,
             protocol = record.protocol.as_str(),
             operation,
             caller,
@@ -131,7 +128,7 @@ pub struct Begun {
     protocol: Protocol,
     arrived: Instant,
     knobs: CallKnobs,
-    id: String,
+    id: RequestId,
     target: Option<Target>,
 }
 
@@ -154,7 +151,64 @@ impl RequestIds {
         RequestIds { prefix, next: AtomicU64::new(1) }
     }
 
-    fn next(&self) -> String {
-        format!("{:08x}-{:08x}", self.prefix, self.next.fetch_add(1, Ordering::Relaxed))
+    fn next(&self) -> RequestId {
+        RequestId::Made { prefix: self.prefix, counter: self.next.fetch_add(1, Ordering::Relaxed) }
+    }
+}
+
+/// One call's request id: the client's own, or one made here. A made one is written out
+/// (`prefix-counter` in hex) only where it is shown: the answer's header and the access log.
+enum RequestId {
+    Client(HeaderValue),
+    Made { prefix: u32, counter: u64 },
+}
+
+impl RequestId {
+    /// The `X-Request-Id` field. It differs on every answer, so it is marked never to be
+    /// indexed: in HTTP/2's header compression it would only push out fields that repeat.
+    fn header_value(&self) -> HeaderValue {
+        let mut value = match self {
+            RequestId::Client(value) => value.clone(),
+            RequestId::Made { prefix, counter } => {
+                // 8 + 1 + up to 16 hex digits, written without the formatting machinery.
+                let mut text = [0u8; 25];
+                let digits = |mut n: u64, at: &mut [u8]| {
+                    for slot in at.iter_mut().rev() {
+                        *slot = b"0123456789abcdef"[(n & 0xf) as usize];
+                        n >>= 4;
+                    }
+                };
+                let counter_digits = (16 - counter.leading_zeros() as usize / 4).max(8);
+                digits(u64::from(*prefix), &mut text[..8]);
+                text[8] = b'-';
+                digits(*counter, &mut text[9..9 + counter_digits]);
+                HeaderValue::from_bytes(&text[..9 + counter_digits]).unwrap_or(HeaderValue::from_static("-"))
+            }
+        };
+        value.set_sensitive(true);
+        value
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestId::Client(value) => f.write_str(value.to_str().unwrap_or("-")),
+            RequestId::Made { prefix, counter } => write!(f, "{prefix:08x}-{counter:08x}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_made_request_id_reads_the_same_in_the_header_and_the_log() {
+        for counter in [0, 1, 0xdead_beef, 0x1_0000_0000, u64::MAX] {
+            let id = RequestId::Made { prefix: 0x0012_abcd, counter };
+            assert_eq!(id.header_value().to_str().expect("ascii"), id.to_string(), "counter {counter:#x}");
+        }
+        assert_eq!(RequestId::Made { prefix: 1, counter: 2 }.to_string(), "00000001-00000002");
     }
 }

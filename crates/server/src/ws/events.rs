@@ -9,10 +9,10 @@ use std::sync::Arc;
 use playground_domain::events::FeedItem;
 use playground_domain::{DomainError, EventType};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::sync::{mpsc, Notify};
 
-use super::rpc::{params, to_json, Connection, RpcResult};
+use super::rpc::{params, to_json, Connection, Params, RpcResult};
 
 /// The most subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
@@ -55,7 +55,7 @@ struct UnsubscribeParams {
     subscription: u64,
 }
 
-pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
+pub fn subscribe(connection: &mut Connection, raw: Params<'_>) -> RpcResult {
     let SubscribeParams { types, after_seq } = params(raw)?;
     let types = types.map(|names| EventType::parse_list(names.iter().map(String::as_str))).transpose()?;
     connection.subscriptions.tasks.retain(|_, task| !task.is_finished());
@@ -98,7 +98,7 @@ pub fn subscribe(connection: &mut Connection, raw: Value) -> RpcResult {
     Ok(to_json(json!({"subscription": id, "afterSeq": after})))
 }
 
-pub fn unsubscribe(connection: &mut Connection, raw: Value) -> RpcResult {
+pub fn unsubscribe(connection: &mut Connection, raw: Params<'_>) -> RpcResult {
     let UnsubscribeParams { subscription } = params(raw)?;
     match connection.subscriptions.tasks.remove(&subscription) {
         Some(task) => {

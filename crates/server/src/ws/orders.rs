@@ -2,9 +2,8 @@
 
 use playground_domain::{NewOrder, NewOrderItem, Operation, OrderStatus, PageRequest};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::rpc::{params, to_json, Call, IdParams, Listed, RpcResult};
+use super::rpc::{params, to_json, Call, IdParams, Listed, Params, RpcResult};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -36,7 +35,7 @@ struct UpdateStatusParams {
     status: String,
 }
 
-pub fn list_by_user(call: Call<'_>, raw: Value) -> RpcResult {
+pub fn list_by_user(call: Call<'_>, raw: Params<'_>) -> RpcResult {
     let ListByUserParams { user_id, status, limit, cursor } = params(raw)?;
     let page = call.run(Operation::ListUserOrders, |pg, caller| {
         let status = status.as_deref().map(OrderStatus::parse).transpose()?;
@@ -45,12 +44,12 @@ pub fn list_by_user(call: Call<'_>, raw: Value) -> RpcResult {
     Ok(to_json(Listed { items: &page.items, next_cursor: &page.next_cursor }))
 }
 
-pub fn get(call: Call<'_>, raw: Value) -> RpcResult {
+pub fn get(call: Call<'_>, raw: Params<'_>) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::GetOrder, |pg, caller| pg.get_order(caller, id)).map(to_json)
 }
 
-pub fn create(call: Call<'_>, raw: Value) -> RpcResult {
+pub fn create(call: Call<'_>, raw: Params<'_>) -> RpcResult {
     let CreateParams { user_id, items } = params(raw)?;
     call.run(Operation::CreateOrder, |pg, caller| {
         let items = items
@@ -62,7 +61,7 @@ pub fn create(call: Call<'_>, raw: Value) -> RpcResult {
     .map(to_json)
 }
 
-pub fn update_status(call: Call<'_>, raw: Value) -> RpcResult {
+pub fn update_status(call: Call<'_>, raw: Params<'_>) -> RpcResult {
     let UpdateStatusParams { id, status } = params(raw)?;
     call.run(Operation::UpdateOrderStatus, |pg, caller| {
         pg.update_order_status(caller, id, OrderStatus::parse(&status)?)
@@ -70,7 +69,7 @@ pub fn update_status(call: Call<'_>, raw: Value) -> RpcResult {
     .map(to_json)
 }
 
-pub fn delete(call: Call<'_>, raw: Value) -> RpcResult {
+pub fn delete(call: Call<'_>, raw: Params<'_>) -> RpcResult {
     let IdParams { id } = params(raw)?;
     call.run(Operation::DeleteOrder, |pg, caller| pg.delete_order(caller, id))?;
     Ok(to_json(()))

@@ -5,6 +5,7 @@ use playground_domain::{Caller, DomainError, Playground};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 use super::error::{envelope_error, rpc_error, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
 use super::{orders, products, users};
@@ -79,21 +80,49 @@ pub struct Listed<'a, T> {
     pub next_cursor: &'a Option<String>,
 }
 
-/// One JSON-RPC reply object.
+/// One JSON-RPC reply object. The id is echoed exactly as the request wrote it.
 #[derive(serde::Serialize)]
 #[serde(untagged)]
-enum Reply {
-    Success { jsonrpc: &'static str, id: Value, result: Box<RawValue> },
-    Failure { jsonrpc: &'static str, id: Value, error: Value },
+enum Reply<'a> {
+    Success { jsonrpc: &'static str, id: &'a RawValue, result: Box<RawValue> },
+    Failure { jsonrpc: &'static str, id: &'a RawValue, error: Value },
 }
 
+/// A call's params as they arrived, not yet parsed (`None` when absent or null): each method
+/// reads them once, straight into its own type, with no JSON tree built in between.
+pub struct Params<'a>(Option<Cow<'a, RawValue>>);
+
 /// Decodes named params (absent params are an empty object), naming what is wrong.
-pub fn params<T: DeserializeOwned>(raw: Value) -> Result<T, DomainError> {
-    let raw = if raw.is_null() { Value::Object(Map::new()) } else { raw };
-    if !raw.is_object() {
+pub fn params<T: DeserializeOwned>(raw: Params<'_>) -> Result<T, DomainError> {
+    let text = raw.0.as_deref().map_or("{}", RawValue::get);
+    if !text.starts_with('{') {
         return Err(DomainError::invalid("params", "params must be an object of named parameters"));
     }
-    serde_json::from_value(raw).map_err(|e| DomainError::invalid("params", format!("invalid params: {e}")))
+    serde_json::from_str(text).map_err(|e| {
+        // serde_json places the error by line and column within the params alone, which would
+        // mislead about the message as sent: only what is wrong is kept.
+        let message = e.to_string();
+        let what = message.rsplit_once(" at line ").map_or(message.as_str(), |(what, _)| what);
+        DomainError::invalid("params", format!("invalid params: {what}"))
+    })
+}
+
+/// A request object's members, each kept as written until it is needed.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default, deserialize_with = "present")]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    params: Option<&'a RawValue>,
+}
+
+/// A member that is present, even as `null` (`"id": null` asks for a reply; no id does not).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
 #[derive(serde::Deserialize)]
@@ -104,7 +133,7 @@ struct AuthParams {
 }
 
 /// `auth {apiKey | token}`: (re)authenticates the connection.
-fn auth(connection: &mut Connection, raw: Value) -> RpcResult {
+fn auth(connection: &mut Connection, raw: Params<'_>) -> RpcResult {
     let AuthParams { api_key, token } = params(raw)?;
     if api_key.is_none() && token.is_none() {
         return Err(DomainError::invalid("params", "auth needs apiKey or token"));
@@ -116,7 +145,7 @@ fn auth(connection: &mut Connection, raw: Value) -> RpcResult {
     Ok(to_json(json!({"authenticated": true, "scopes": scopes})))
 }
 
-fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Box<RawValue>, Value> {
+fn dispatch(connection: &mut Connection, method: &str, raw: Params<'_>) -> Result<Box<RawValue>, Value> {
     match method {
         "auth" => return auth(connection, raw).map_err(rpc_error),
         "events.subscribe" => return super::events::subscribe(connection, raw).map_err(rpc_error),
@@ -148,46 +177,57 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Value) -> Result<Box
     result.map_err(rpc_error)
 }
 
-fn reply(id: Value, outcome: Result<Box<RawValue>, Value>) -> Reply {
+fn reply(id: &RawValue, outcome: Result<Box<RawValue>, Value>) -> Reply<'_> {
     match outcome {
         Ok(result) => Reply::Success { jsonrpc: "2.0", id, result },
         Err(error) => Reply::Failure { jsonrpc: "2.0", id, error },
     }
 }
 
+/// The first character of a JSON value (serde_json's raw values start at the value itself).
+fn opens_with(raw: &RawValue, first: &[u8]) -> bool {
+    raw.get().as_bytes().first().is_some_and(|byte| first.contains(byte))
+}
+
+/// Params with the call's knobs taken out of them: `params._playground`, which is read only
+/// when the params mention it, so an ordinary call's params are never parsed here.
+fn knobs_of(params: Option<&RawValue>) -> (CallKnobs, Params<'_>) {
+    let params = params.filter(|raw| raw.get() != "null");
+    let Some(raw) = params.filter(|raw| raw.get().contains("\"_playground\"")) else {
+        return (CallKnobs::default(), Params(params.map(Cow::Borrowed)));
+    };
+    let Ok(mut members) = serde_json::from_str::<Map<String, Value>>(raw.get()) else {
+        return (CallKnobs::default(), Params(Some(Cow::Borrowed(raw))));
+    };
+    let knobs = members.remove("_playground").map_or_else(CallKnobs::default, |knobs| CallKnobs::from_params(&knobs));
+    (knobs, Params(serde_json::value::to_raw_value(&members).ok().map(Cow::Owned)))
+}
+
 /// One request object; `None` for a notification, which gets no reply. `arrived` is when its
 /// message was read: the call's wait (its delay knob, the simulated round trip) counts from then.
-async fn handle_one(connection: &mut Connection, request: Value, arrived: Instant) -> Option<Reply> {
-    let Value::Object(mut request) = request else {
-        return Some(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "a request must be a JSON object"))));
+async fn handle_one<'a>(connection: &mut Connection, request: &'a RawValue, arrived: Instant) -> Option<Reply<'a>> {
+    let invalid = |message| Err(envelope_error(INVALID_REQUEST, message));
+    let envelope = match opens_with(request, b"{") {
+        true => serde_json::from_str::<Envelope<'a>>(request.get()).ok(),
+        false => None,
     };
-    let id = request.remove("id");
-    let valid_id = match &id {
-        None | Some(Value::String(_)) | Some(Value::Number(_)) | Some(Value::Null) => true,
-        Some(_) => false,
+    let Some(Envelope { jsonrpc, method, id, params }) = envelope else {
+        return Some(reply(RawValue::NULL, invalid("a request must be a JSON object, each member named once")));
     };
-    let method = match request.remove("method") {
-        Some(Value::String(method)) => Some(method),
-        _ => None,
-    };
-    let mut params = request.remove("params").unwrap_or(Value::Null);
-    let version_ok = request.remove("jsonrpc") == Some(Value::String("2.0".into()));
-    let (Some(method), true, true, true) =
-        (method, version_ok, valid_id, params.is_object() || params.is_null() || params.is_array())
-    else {
-        let id = if valid_id { id.unwrap_or(Value::Null) } else { Value::Null };
+    let valid_id = id.is_none_or(|id| opens_with(id, b"\"-0123456789n"));
+    let method = method.and_then(|method| serde_json::from_str::<Cow<'_, str>>(method.get()).ok());
+    let version_ok = jsonrpc
+        .and_then(|version| serde_json::from_str::<Cow<'_, str>>(version.get()).ok())
+        .is_some_and(|version| version == "2.0");
+    let params_ok = params.is_none_or(|params| opens_with(params, b"{[n"));
+    let (Some(method), true, true, true) = (method, version_ok, valid_id, params_ok) else {
+        let id = id.filter(|_| valid_id).unwrap_or(RawValue::NULL);
         return Some(reply(
             id,
-            Err(envelope_error(
-                INVALID_REQUEST,
-                "a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number",
-            )),
+            invalid("a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number"),
         ));
     };
-    let knobs = match params.as_object_mut().and_then(|params| params.remove("_playground")) {
-        Some(knobs) => CallKnobs::from_params(&knobs),
-        None => CallKnobs::default(),
-    };
+    let (knobs, params) = knobs_of(params);
     let observe = connection.observe.clone();
     let outcome = observe.ws_call(knobs, arrived, || dispatch(connection, &method, params)).await;
     id.map(|id| reply(id, outcome))
@@ -196,26 +236,30 @@ async fn handle_one(connection: &mut Connection, request: Value, arrived: Instan
 /// One text message: a request or a batch. Returns the text to send back, if any.
 pub async fn handle_message(connection: &mut Connection, text: &str, arrived: Instant) -> Option<String> {
     let single = |reply: Reply| serde_json::to_string(&reply).ok();
-    match serde_json::from_str::<Value>(text) {
-        Err(e) => single(reply(Value::Null, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}"))))),
-        Ok(Value::Array(batch)) if batch.is_empty() => {
-            single(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))))
+    let message = match serde_json::from_str::<&RawValue>(text) {
+        Ok(message) => message,
+        Err(e) => {
+            return single(reply(RawValue::NULL, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}")))));
         }
-        Ok(Value::Array(batch)) if batch.len() > connection.max_batch => {
-            let message = format!("a batch holds at most {} calls; this one has {}", connection.max_batch, batch.len());
-            single(reply(Value::Null, Err(envelope_error(INVALID_REQUEST, message))))
-        }
-        Ok(Value::Array(batch)) => {
-            let mut replies = Vec::with_capacity(batch.len());
-            for request in batch {
-                replies.extend(handle_one(connection, request, arrived).await);
-            }
-            if replies.is_empty() {
-                None
-            } else {
-                serde_json::to_string(&replies).ok()
-            }
-        }
-        Ok(request) => handle_one(connection, request, arrived).await.and_then(single),
+    };
+    if !opens_with(message, b"[") {
+        return handle_one(connection, message, arrived).await.and_then(single);
+    }
+    let batch = serde_json::from_str::<Vec<&RawValue>>(message.get()).unwrap_or_default();
+    if batch.is_empty() {
+        return single(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))));
+    }
+    if batch.len() > connection.max_batch {
+        let message = format!("a batch holds at most {} calls; this one has {}", connection.max_batch, batch.len());
+        return single(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, message))));
+    }
+    let mut replies = Vec::with_capacity(batch.len());
+    for request in batch {
+        replies.extend(handle_one(connection, request, arrived).await);
+    }
+    if replies.is_empty() {
+        None
+    } else {
+        serde_json::to_string(&replies).ok()
     }
 }
