@@ -189,9 +189,19 @@ async fn rpc(
               + Unpin),
     text: &str,
 ) -> Value {
+    serde_json::from_str(&rpc_text(socket, text).await).expect("JSON")
+}
+
+/// One message sent, and the text of the reply as it came.
+async fn rpc_text(
+    socket: &mut (impl SinkExt<Message, Error = impl std::fmt::Debug>
+              + StreamExt<Item = Result<Message, impl std::fmt::Debug>>
+              + Unpin),
+    text: &str,
+) -> String {
     socket.send(Message::text(text.to_owned())).await.expect("send");
     let reply = socket.next().await.expect("a reply").expect("a frame");
-    serde_json::from_str(reply.to_text().expect("text")).expect("JSON")
+    reply.to_text().expect("text").to_owned()
 }
 
 #[tokio::test]
@@ -212,6 +222,24 @@ async fn websocket_speaks_json_rpc_errors_batches_and_notifications() {
     );
     let missing = rpc(&mut socket, r#"{"jsonrpc":"2.0","id":3,"method":"users.get","params":{"id":999999}}"#).await;
     assert_eq!(missing["error"]["code"], -32004);
+    // `"id": null` is a request (a notification has no id at all), and the id comes back as sent.
+    let null_id = rpc(&mut socket, r#"{"jsonrpc":"2.0","id":null,"method":"users.get","params":{"id":42}}"#).await;
+    assert_eq!((null_id["id"].is_null(), null_id["result"]["id"].as_i64()), (true, Some(42)));
+    let exact = rpc_text(&mut socket, r#"{"jsonrpc":"2.0","id":1.50,"method":"users.get","params":{"id":42}}"#).await;
+    assert!(exact.contains(r#""id":1.50"#), "the id is echoed as written: {exact}");
+    for (request, why) in [
+        (r#"{"jsonrpc":"2.0","id":{"a":1},"method":"users.get"}"#, "an object id"),
+        (r#"{"jsonrpc":"2.0","id":5,"method":7}"#, "a method that is not a string"),
+        (r#"{"jsonrpc":"2.0","id":5,"method":"users.get","params":"42"}"#, "params that are a string"),
+        (r#"{"jsonrpc":"2.0","id":5,"id":6,"method":"users.get"}"#, "a member named twice"),
+        (r#"["jsonrpc","2.0"]"#, "a batch of things that are not requests"),
+    ] {
+        let answer = rpc(&mut socket, request).await;
+        let code = answer.get(0).unwrap_or(&answer)["error"]["code"].as_i64();
+        assert_eq!(code, Some(-32600), "{why}: {answer}");
+    }
+    let positional = rpc(&mut socket, r#"{"jsonrpc":"2.0","id":8,"method":"users.get","params":[42]}"#).await;
+    assert_eq!(positional["error"]["code"], -32602, "named params only: {positional}");
     let batch = rpc(
         &mut socket,
         r#"[{"jsonrpc":"2.0","id":"x","method":"users.get","params":{"id":42}},
