@@ -50,11 +50,14 @@ impl Call<'_> {
 
 /// A method's result, already serialized: written into the reply as it is, with no JSON tree
 /// built in between.
-pub type RpcResult = Result<Box<RawValue>, DomainError>;
+pub type RpcResult = Result<Json, DomainError>;
+
+/// JSON text made by [`to_json`], so always well-formed.
+pub struct Json(String);
 
 /// A result as the same camelCase JSON REST answers with.
-pub fn to_json<T: serde::Serialize>(value: T) -> Box<RawValue> {
-    serde_json::value::to_raw_value(&value).unwrap_or_default()
+pub fn to_json<T: serde::Serialize>(value: T) -> Json {
+    Json(serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned()))
 }
 
 /// `{limit?, cursor?}`: the params of every paginated list.
@@ -78,14 +81,6 @@ pub struct IdParams {
 pub struct Listed<'a, T> {
     pub items: &'a [T],
     pub next_cursor: &'a Option<String>,
-}
-
-/// One JSON-RPC reply object. The id is echoed exactly as the request wrote it.
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum Reply<'a> {
-    Success { jsonrpc: &'static str, id: &'a RawValue, result: Box<RawValue> },
-    Failure { jsonrpc: &'static str, id: &'a RawValue, error: Value },
 }
 
 /// A call's params as they arrived, not yet parsed (`None` when absent or null): each method
@@ -145,7 +140,7 @@ fn auth(connection: &mut Connection, raw: Params<'_>) -> RpcResult {
     Ok(to_json(json!({"authenticated": true, "scopes": scopes})))
 }
 
-fn dispatch(connection: &mut Connection, method: &str, raw: Params<'_>) -> Result<Box<RawValue>, Value> {
+fn dispatch(connection: &mut Connection, method: &str, raw: Params<'_>) -> Result<Json, Value> {
     match method {
         "auth" => return auth(connection, raw).map_err(rpc_error),
         "events.subscribe" => return super::events::subscribe(connection, raw).map_err(rpc_error),
@@ -177,11 +172,18 @@ fn dispatch(connection: &mut Connection, method: &str, raw: Params<'_>) -> Resul
     result.map_err(rpc_error)
 }
 
-fn reply(id: &RawValue, outcome: Result<Box<RawValue>, Value>) -> Reply<'_> {
-    match outcome {
-        Ok(result) => Reply::Success { jsonrpc: "2.0", id, result },
-        Err(error) => Reply::Failure { jsonrpc: "2.0", id, error },
+/// One JSON-RPC reply object, written out directly: the id echoed exactly as the request wrote
+/// it, then the result as its method serialized it, or the error.
+fn reply(id: &RawValue, outcome: Result<Json, Value>) -> String {
+    let (member, value) = match outcome {
+        Ok(Json(result)) => ("result", result),
+        Err(error) => ("error", error.to_string()),
+    };
+    let mut reply = String::with_capacity(40 + id.get().len() + value.len());
+    for part in [r#"{"jsonrpc":"2.0","id":"#, id.get(), ",\"", member, "\":", &value, "}"] {
+        reply.push_str(part);
     }
+    reply
 }
 
 /// The first character of a JSON value (serde_json's raw values start at the value itself).
@@ -205,14 +207,23 @@ fn knobs_of(params: Option<&RawValue>) -> (CallKnobs, Params<'_>) {
 
 /// One request object; `None` for a notification, which gets no reply. `arrived` is when its
 /// message was read: the call's wait (its delay knob, the simulated round trip) counts from then.
-async fn handle_one<'a>(connection: &mut Connection, request: &'a RawValue, arrived: Instant) -> Option<Reply<'a>> {
+async fn handle_one(connection: &mut Connection, request: &str, arrived: Instant) -> Option<String> {
     let invalid = |message| Err(envelope_error(INVALID_REQUEST, message));
-    let envelope = match opens_with(request, b"{") {
-        true => serde_json::from_str::<Envelope<'a>>(request.get()).ok(),
-        false => None,
+    // Read straight into the envelope: the JSON is checked as it is read, once. What fails is
+    // either not JSON (a parse error) or JSON that is no request object (an invalid request).
+    let envelope = match request.trim_start().starts_with('{') {
+        true => serde_json::from_str::<Envelope<'_>>(request),
+        false => serde_json::from_str::<serde::de::IgnoredAny>(request)
+            .and_then(|_| Err(serde::de::Error::custom("a request must be a JSON object, each member named once"))),
     };
-    let Some(Envelope { jsonrpc, method, id, params }) = envelope else {
-        return Some(reply(RawValue::NULL, invalid("a request must be a JSON object, each member named once")));
+    let Envelope { jsonrpc, method, id, params } = match envelope {
+        Ok(envelope) => envelope,
+        Err(e) if e.is_syntax() || e.is_eof() => {
+            return Some(reply(RawValue::NULL, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}")))));
+        }
+        Err(_) => {
+            return Some(reply(RawValue::NULL, invalid("a request must be a JSON object, each member named once")))
+        }
     };
     let valid_id = id.is_none_or(|id| opens_with(id, b"\"-0123456789n"));
     let method = method.and_then(|method| serde_json::from_str::<Cow<'_, str>>(method.get()).ok());
@@ -235,31 +246,25 @@ async fn handle_one<'a>(connection: &mut Connection, request: &'a RawValue, arri
 
 /// One text message: a request or a batch. Returns the text to send back, if any.
 pub async fn handle_message(connection: &mut Connection, text: &str, arrived: Instant) -> Option<String> {
-    let single = |reply: Reply| serde_json::to_string(&reply).ok();
-    let message = match serde_json::from_str::<&RawValue>(text) {
-        Ok(message) => message,
+    if !text.trim_start().starts_with('[') {
+        return handle_one(connection, text, arrived).await;
+    }
+    let batch = match serde_json::from_str::<Vec<&RawValue>>(text) {
+        Ok(batch) => batch,
         Err(e) => {
-            return single(reply(RawValue::NULL, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}")))));
+            return Some(reply(RawValue::NULL, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}")))));
         }
     };
-    if !opens_with(message, b"[") {
-        return handle_one(connection, message, arrived).await.and_then(single);
-    }
-    let batch = serde_json::from_str::<Vec<&RawValue>>(message.get()).unwrap_or_default();
     if batch.is_empty() {
-        return single(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))));
+        return Some(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))));
     }
     if batch.len() > connection.max_batch {
         let message = format!("a batch holds at most {} calls; this one has {}", connection.max_batch, batch.len());
-        return single(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, message))));
+        return Some(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, message))));
     }
     let mut replies = Vec::with_capacity(batch.len());
     for request in batch {
-        replies.extend(handle_one(connection, request, arrived).await);
+        replies.extend(handle_one(connection, request.get(), arrived).await);
     }
-    if replies.is_empty() {
-        None
-    } else {
-        serde_json::to_string(&replies).ok()
-    }
+    (!replies.is_empty()).then(|| format!("[{}]", replies.join(",")))
 }
