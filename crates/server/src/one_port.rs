@@ -58,6 +58,12 @@ pub fn is_grpc(headers: &http::HeaderMap) -> bool {
     headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc"))
 }
 
+/// Is this gRPC-Web (`application/grpc-web`, `-web+proto`, `-web-text`), which tonic-web
+/// translates, rather than gRPC itself?
+fn is_grpc_web(headers: &http::HeaderMap) -> bool {
+    headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc-web"))
+}
+
 /// Which protocol a request speaks, by its content type and path.
 fn protocol_of(request: &Request) -> Protocol {
     let path = request.uri().path();
@@ -80,6 +86,7 @@ fn protocol_of(request: &Request) -> Protocol {
 /// each request observed on its way (knobs, metrics, access log).
 pub struct OnePort<R> {
     grpc: BoxEndpoint<'static, Response>,
+    grpc_web: BoxEndpoint<'static, Response>,
     rest: R,
     http: BoxEndpoint<'static, Response>,
     observe: Arc<Observe>,
@@ -87,18 +94,21 @@ pub struct OnePort<R> {
 
 impl<R: Endpoint<Output = Response>> OnePort<R> {
     pub fn new(grpc: Routes, rest: R, http: BoxEndpoint<'static, Response>, observe: Arc<Observe>) -> OnePort<R> {
-        // The body wrapper is outermost, around the gRPC-Web translation.
-        let grpc = ServiceBuilder::new()
-            .map_response(|mut response: http::Response<tonic::body::Body>| {
-                crate::grpc::restate_oversized_message(response.headers_mut());
-                response.map(SyncBody::new)
-            })
+        let sync_body = |mut response: http::Response<tonic::body::Body>| {
+            crate::grpc::restate_oversized_message(response.headers_mut());
+            response.map(SyncBody::new)
+        };
+        // gRPC-Web is translated to gRPC on its way in and back on its way out; plain gRPC goes
+        // to tonic as it is, without passing through the translation.
+        let grpc_web = ServiceBuilder::new()
+            .map_response(sync_body)
             .layer(tonic_web::GrpcWebLayer::new())
-            .service(grpc)
+            .service(grpc.clone())
             .compat()
             .map_to_response()
             .boxed();
-        OnePort { grpc, rest, http, observe }
+        let grpc = ServiceBuilder::new().map_response(sync_body).service(grpc).compat().map_to_response().boxed();
+        OnePort { grpc, grpc_web, rest, http, observe }
     }
 
     fn grpc(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, R> {
@@ -106,8 +116,20 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
             request.extensions_mut().insert(PeerIp(ip));
         }
         let timeout = request.header("grpc-timeout").and_then(crate::grpc::grpc_timeout);
-        let call = DynEndpoint::call(self.grpc.as_ref(), request);
+        let grpc = match (is_grpc_web(request.headers()), request.version()) {
+            (true, _) => Some(&self.grpc_web),
+            (false, http::Version::HTTP_2) => Some(&self.grpc),
+            // HTTP/1.1 cannot carry gRPC's trailers to most clients: refused, saying what works.
+            (false, _) => None,
+        };
+        let call = grpc.map(|grpc| DynEndpoint::call(grpc.as_ref(), request));
         async move {
+            let Some(call) = call else {
+                return Ok(crate::grpc::refused(playground_domain::DomainError::invalid(
+                    "protocol",
+                    "gRPC needs HTTP/2 (h2, or h2c with prior knowledge); over HTTP/1.1 use gRPC-Web",
+                )));
+            };
             // Deadlines: a call not answered within its grpc-timeout gets DEADLINE_EXCEEDED.
             match timeout {
                 Some(timeout) => {

@@ -134,7 +134,12 @@ fn http_builder(bounds: ConnectionBounds) -> auto::Builder<TokioExecutor> {
 /// The size of a request's head as the bound counts it: the request line and every header
 /// line (HTTP/2's header list size counts each field's name, value and 32 bytes).
 fn head_bytes(request: &hyper::Request<Incoming>) -> usize {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    // The target as written (`scheme://authority/path?query`), counted without writing it out.
+    let uri = request.uri();
+    let target = uri.scheme_str().map_or(0, |scheme| scheme.len() + 3)
+        + uri.authority().map_or(0, |authority| authority.as_str().len())
+        + uri.path_and_query().map_or(0, |path| path.as_str().len());
+    let line = request.method().as_str().len() + target + 12;
     request.headers().iter().fold(line, |sum, (name, value)| sum + name.as_str().len() + value.len() + 4)
 }
 

@@ -55,6 +55,26 @@ async fn grpc_reflection_lists_the_services() {
     assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
 }
 
+/// gRPC itself over HTTP/1.1 (most clients could not read its trailers there) gets a clear
+/// INVALID_ARGUMENT in the status headers, naming what works instead.
+#[tokio::test]
+async fn plain_grpc_over_http1_is_refused_with_what_works() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .post(format!("{}/playground.v1.UserService/GetUser", app.base))
+        .header("content-type", "application/grpc")
+        .header("x-api-key", "demo-read-key")
+        .body(vec![0u8, 0, 0, 0, 2, 0x08, 42])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.version(), reqwest::Version::HTTP_11);
+    assert_eq!(response.headers()["grpc-status"], "3", "INVALID_ARGUMENT: {:?}", response.headers());
+    let message = response.headers()["grpc-message"].to_str().expect("ascii").to_owned();
+    assert!(message.contains("HTTP%2F2") || message.contains("HTTP/2"), "{message}");
+}
+
 /// A gRPC-Web unary call over plain HTTP/1.1, as a browser makes it: the frame in the body and
 /// the status in a trailer frame at the end of the body.
 #[tokio::test]
