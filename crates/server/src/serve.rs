@@ -214,13 +214,16 @@ impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
             let too_large =
                 (head_bytes(&request) > max_header_bytes).then(|| head_too_large(&request, max_header_bytes));
             let request = poem::Request::from((request, local.clone(), remote.clone(), scheme.clone()));
-            async move {
+            // Boxed: a request's future (the request, its call scope, knobs and answer) is over a
+            // kilobyte, and hyper moves it, into a task of its own for each HTTP/2 stream; a box
+            // moves as a pointer.
+            Box::pin(async move {
                 let answer = match too_large {
                     Some(refusal) => refusal,
                     None => endpoint.call(request).await.unwrap_or_else(poem::Error::into_response),
                 };
                 Ok::<_, Infallible>(hyper::Response::<ResponseBody>::from(answer))
-            }
+            })
         });
         let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let _ = watcher.watch(connection.into_owned()).await;
