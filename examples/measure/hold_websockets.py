@@ -1,7 +1,7 @@
 """What idle WebSocket connections cost the server: hold N of them open on /ws, and read the
 server's resident memory before, while they are open and idle, and after they close.
 
-    python examples/python/hold_websockets.py ws://127.0.0.1:8080/ws --pid SERVER_PID \
+    python examples/measure/hold_websockets.py ws://127.0.0.1:8080/ws --pid SERVER_PID \
         --connections 10000
 
 The server must run on this machine (its memory is read from /proc/PID/status) and allow the
