@@ -9,7 +9,7 @@ use super::{optional_number, optional_text, required_number, required_text, Call
 
 pub fn write_user(out: &mut String, user: &User) {
     out.push_str("<User>");
-    element(out, "Id", &user.id.to_string());
+    element(out, "Id", itoa::Buffer::new().format(user.id));
     element(out, "Name", &user.name);
     element(out, "Email", &user.email);
     element(out, "CreatedAt", &super::xs_date_time(user.created_at));
@@ -17,9 +17,15 @@ pub fn write_user(out: &mut String, user: &User) {
 }
 
 fn user_response(operation: &str, user: &User) -> String {
-    let mut out = format!("<{operation}Response xmlns=\"{}\">", super::NAMESPACE);
+    // One allocation for the whole answer: a user's element is a few hundred bytes.
+    let mut out = String::with_capacity(320 + user.name.len() + user.email.len());
+    for part in ["<", operation, "Response xmlns=\"", super::NAMESPACE, "\">"] {
+        out.push_str(part);
+    }
     write_user(&mut out, user);
-    out.push_str(&format!("</{operation}Response>"));
+    for part in ["</", operation, "Response>"] {
+        out.push_str(part);
+    }
     out
 }
 

@@ -21,8 +21,12 @@ pub fn element(out: &mut String, name: &str, value: &str) {
 }
 
 pub fn wrap_envelope(version: SoapVersion, body: &str) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"{}\"><soap:Body>{body}</soap:Body></soap:Envelope>",
-        version.namespace()
-    )
+    [
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"",
+        version.namespace(),
+        "\"><soap:Body>",
+        body,
+        "</soap:Body></soap:Envelope>",
+    ]
+    .concat()
 }
