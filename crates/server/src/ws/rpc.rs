@@ -186,6 +186,16 @@ fn reply(id: &RawValue, outcome: Result<Json, Value>) -> String {
     reply
 }
 
+/// The reply to a message the envelope itself refuses: no call ran, so the id is null.
+fn refusal(code: i64, message: impl Into<String>) -> String {
+    reply(RawValue::NULL, Err(envelope_error(code, message)))
+}
+
+/// The reply to a message that is not JSON.
+fn parse_error(error: &serde_json::Error) -> String {
+    refusal(PARSE_ERROR, format!("parse error: {error}"))
+}
+
 /// The first character of a JSON value (serde_json's raw values start at the value itself).
 fn opens_with(raw: &RawValue, first: &[u8]) -> bool {
     raw.get().as_bytes().first().is_some_and(|byte| first.contains(byte))
@@ -208,22 +218,16 @@ fn knobs_of(params: Option<&RawValue>) -> (CallKnobs, Params<'_>) {
 /// One request object; `None` for a notification, which gets no reply. `arrived` is when its
 /// message was read: the call's wait (its delay knob, the simulated round trip) counts from then.
 async fn handle_one(connection: &mut Connection, request: &str, arrived: Instant) -> Option<String> {
-    let invalid = |message| Err(envelope_error(INVALID_REQUEST, message));
     // Read straight into the envelope: the JSON is checked as it is read, once. What fails is
     // either not JSON (a parse error) or JSON that is no request object (an invalid request).
     let envelope = match request.trim_start().starts_with('{') {
-        true => serde_json::from_str::<Envelope<'_>>(request),
-        false => serde_json::from_str::<serde::de::IgnoredAny>(request)
-            .and_then(|_| Err(serde::de::Error::custom("a request must be a JSON object, each member named once"))),
+        true => serde_json::from_str::<Envelope<'_>>(request).map(Some),
+        false => serde_json::from_str::<serde::de::IgnoredAny>(request).map(|_| None),
     };
     let Envelope { jsonrpc, method, id, params } = match envelope {
-        Ok(envelope) => envelope,
-        Err(e) if e.is_syntax() || e.is_eof() => {
-            return Some(reply(RawValue::NULL, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}")))));
-        }
-        Err(_) => {
-            return Some(reply(RawValue::NULL, invalid("a request must be a JSON object, each member named once")))
-        }
+        Ok(Some(envelope)) => envelope,
+        Err(e) if e.is_syntax() || e.is_eof() => return Some(parse_error(&e)),
+        _ => return Some(refusal(INVALID_REQUEST, "a request must be a JSON object, each member named once")),
     };
     let valid_id = id.is_none_or(|id| opens_with(id, b"\"-0123456789n"));
     let method = method.and_then(|method| serde_json::from_str::<Cow<'_, str>>(method.get()).ok());
@@ -233,10 +237,8 @@ async fn handle_one(connection: &mut Connection, request: &str, arrived: Instant
     let params_ok = params.is_none_or(|params| opens_with(params, b"{[n"));
     let (Some(method), true, true, true) = (method, version_ok, valid_id, params_ok) else {
         let id = id.filter(|_| valid_id).unwrap_or(RawValue::NULL);
-        return Some(reply(
-            id,
-            invalid("a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number"),
-        ));
+        let why = "a request needs \"jsonrpc\": \"2.0\", a string method, and an id that is a string or number";
+        return Some(reply(id, Err(envelope_error(INVALID_REQUEST, why))));
     };
     let (knobs, params) = knobs_of(params);
     let observe = connection.observe.clone();
@@ -251,16 +253,14 @@ pub async fn handle_message(connection: &mut Connection, text: &str, arrived: In
     }
     let batch = match serde_json::from_str::<Vec<&RawValue>>(text) {
         Ok(batch) => batch,
-        Err(e) => {
-            return Some(reply(RawValue::NULL, Err(envelope_error(PARSE_ERROR, format!("parse error: {e}")))));
-        }
+        Err(e) => return Some(parse_error(&e)),
     };
     if batch.is_empty() {
-        return Some(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, "an empty batch is not a request"))));
+        return Some(refusal(INVALID_REQUEST, "an empty batch is not a request"));
     }
     if batch.len() > connection.max_batch {
         let message = format!("a batch holds at most {} calls; this one has {}", connection.max_batch, batch.len());
-        return Some(reply(RawValue::NULL, Err(envelope_error(INVALID_REQUEST, message))));
+        return Some(refusal(INVALID_REQUEST, message));
     }
     let mut replies = Vec::with_capacity(batch.len());
     for request in batch {
