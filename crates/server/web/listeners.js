@@ -404,27 +404,29 @@ async function webhook(ctx) {
     signal: ctx.signal,
   });
   let response;
+  let hook;
   try {
     response = await register();
     // At the bound of hooks per caller: pages closed earlier left theirs; remove those and retry.
     if (response.status === 409) {
       const listed = await fetch('/api/v1/webhooks', { headers: authHeaders(auth), signal: ctx.signal }).then((r) => r.json());
-      for (const hook of listed.items ?? []) {
-        if (hook.url.includes('/api/v1/webhooks/inbox/page-')) {
-          await fetch(`/api/v1/webhooks/${hook.id}`, { method: 'DELETE', headers: authHeaders(auth), signal: ctx.signal });
+      for (const left of listed.items ?? []) {
+        if (left.url.includes('/api/v1/webhooks/inbox/page-')) {
+          await fetch(`/api/v1/webhooks/${left.id}`, { method: 'DELETE', headers: authHeaders(auth), signal: ctx.signal });
         }
       }
       response = await register();
     }
+    if (!response.ok) {
+      const { code, detail } = await refusal(response);
+      ctx.report(lane, { kind: 'state', status: 'refused', code, detail });
+      return;
+    }
+    // Read inside the try: stopping while the body is still arriving aborts this read too.
+    hook = await response.json();
   } catch {
     return;
   }
-  if (!response.ok) {
-    const { code, detail } = await refusal(response);
-    ctx.report(lane, { kind: 'state', status: 'refused', code, detail });
-    return;
-  }
-  const hook = await response.json();
   // The hook belongs to the caller, not to the token: a renewed token reads and removes it.
   const remove = async () => {
     const now = await resolveQuietly(ctx);
