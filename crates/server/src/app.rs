@@ -69,10 +69,6 @@ pub async fn build(
     // Swagger UI with its script and styles inline: it works with no internet.
     let swagger_ui = rest.swagger_ui();
     let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
-    let soap_config = soap::SoapConfig {
-        max_body_bytes: limits.max_body_bytes,
-        wsdl: Arc::new(soap::wsdl(&format!("{base_url}/soap"))),
-    };
     let openrpc = ws::OpenRpc::new(&format!("{}/ws", base_url.replacen("http", "ws", 1)));
     let rest = rest::Lane::new(rest, limits.max_body_bytes)?;
     let http = Route::new()
@@ -102,7 +98,7 @@ pub async fn build(
                 .data(gate.clone()),
         )
         .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
-        .at("/soap", get(soap::describe).post(soap::endpoint).data(soap_config).data(gate.clone()))
+        .at("/soap", soap::SoapEndpoint::new(gate.clone(), limits.max_body_bytes, base_url))
         .at("/", get(web::index))
         .at(
             "/oauth/authorize",

@@ -2,6 +2,8 @@
 //! the five predefined entities and character references, at most 32 levels deep, namespaces
 //! matched by URI whatever the prefix. The result is a small element tree of the Body's call.
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
@@ -31,45 +33,54 @@ impl SoapVersion {
     }
 }
 
-/// One XML element: namespace URI, local name, text content and children.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Element {
-    pub namespace: Option<String>,
-    pub name: String,
-    pub text: String,
-    /// Attributes by local name, values unescaped.
-    pub attributes: Vec<(String, String)>,
-    pub children: Vec<Element>,
+/// One XML element, borrowed from the message where it can be: namespace URI, local name, text
+/// content and children. Reading a call allocates little more than the list of children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element<'a> {
+    namespace: Option<Cow<'static, str>>,
+    /// The start tag as written: the local name and, when asked for, the attributes.
+    start: BytesStart<'a>,
+    pub text: Cow<'a, str>,
+    pub children: Vec<Element<'a>>,
 }
 
-impl Element {
-    pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|child| child.name == name)
+impl<'a> Element<'a> {
+    pub fn name(&self) -> &str {
+        self.start.local_name().into_inner()
     }
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+    pub fn child(&self, name: &str) -> Option<&Element<'a>> {
+        self.children.iter().find(|child| child.name() == name)
+    }
+    /// An attribute's value by its local name, unescaped (every attribute was checked when read).
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        let attribute =
+            self.start.attributes().flatten().find(|attribute| attribute.key.local_name().into_inner() == name)?;
+        attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(Cow::into_owned)
     }
 }
 
-/// A new element from its start tag, refusing to go deeper than the bound.
-fn open_element(start: &BytesStart<'_>, resolved: ResolveResult<'_>, depth: usize) -> Result<Element, EnvelopeError> {
+/// The namespaces a playground message uses, matched without allocating; any other is copied.
+const KNOWN_NAMESPACES: [&str; 4] = [SOAP11_NS, SOAP12_NS, super::NAMESPACE, super::security::WSSE_NS];
+
+/// A new element from its start tag, refusing to go deeper than the bound or a malformed attribute.
+fn open_element<'a>(
+    start: BytesStart<'a>,
+    resolved: ResolveResult<'_>,
+    depth: usize,
+) -> Result<Element<'a>, EnvelopeError> {
     if depth >= MAX_DEPTH {
         return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
     }
-    let mut attributes = Vec::new();
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
-        let value = attribute
+        attribute
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
-        attributes.push((<_ as AsRef<str>>::as_ref(&attribute.key.local_name()).to_owned(), value.into_owned()));
     }
-    Ok(Element {
-        namespace: namespace_of(resolved)?,
-        name: <_ as AsRef<str>>::as_ref(&start.local_name()).to_owned(),
-        attributes,
-        ..Element::default()
-    })
+    Ok(Element { namespace: namespace_of(resolved)?, start, text: Cow::Borrowed(""), children: Vec::new() })
 }
 
 /// Why an envelope could not be read.
@@ -83,28 +94,52 @@ pub enum EnvelopeError {
 
 /// A parsed request: the optional Header (WS-Security lives there) and the Body's call.
 #[derive(Debug)]
-pub struct Envelope {
-    pub header: Option<Element>,
-    pub call: Element,
+pub struct Envelope<'a> {
+    pub header: Option<Element<'a>>,
+    pub call: Element<'a>,
 }
 
 fn malformed(message: impl Into<String>) -> EnvelopeError {
     EnvelopeError::Malformed(message.into())
 }
 
-fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<String>, EnvelopeError> {
+fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<Cow<'static, str>>, EnvelopeError> {
     match resolved {
-        ResolveResult::Bound(ns) => Ok(Some(<_ as AsRef<str>>::as_ref(&ns).to_owned())),
+        ResolveResult::Bound(ns) => {
+            let uri = ns.into_inner();
+            Ok(Some(match KNOWN_NAMESPACES.iter().find(|known| **known == uri) {
+                Some(known) => Cow::Borrowed(known),
+                None => Cow::Owned(uri.to_owned()),
+            }))
+        }
         ResolveResult::Unbound => Ok(None),
         ResolveResult::Unknown(prefix) => Err(malformed(format!("namespace prefix {prefix:?} is not declared"))),
     }
 }
 
+/// Appends text to an element's content, borrowing while there is only one piece.
+fn append<'a>(content: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if content.is_empty() {
+        *content = piece;
+    } else {
+        content.to_mut().push_str(&piece);
+    }
+}
+
+/// Whitespace around values and between elements is layout, not content.
+fn trim(content: Cow<'_, str>) -> Cow<'_, str> {
+    match content {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
+    }
+}
+
 /// Parses the whole document into an element tree, refusing DTDs and going no deeper than 32.
-pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
+pub fn parse_tree(xml: &str) -> Result<Element<'_>, EnvelopeError> {
     let mut reader = NsReader::from_str(xml);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut stack: Vec<Element<'_>> = Vec::new();
+    let mut root: Option<Element<'_>> = None;
     loop {
         let (resolved, event) = reader.read_resolved_event().map_err(|e| malformed(format!("malformed XML: {e}")))?;
         match event {
@@ -112,9 +147,9 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(malformed("only one root element is allowed"));
             }
-            Event::Start(start) => stack.push(open_element(&start, resolved, stack.len())?),
+            Event::Start(start) => stack.push(open_element(start, resolved, stack.len())?),
             Event::Empty(start) => {
-                let element = open_element(&start, resolved, stack.len())?;
+                let element = open_element(start, resolved, stack.len())?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -124,11 +159,7 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
                 let Some(mut element) = stack.pop() else {
                     return Err(malformed("unbalanced end tag"));
                 };
-                // Whitespace around values and between elements is layout, not content.
-                let trimmed = element.text.trim();
-                if trimmed.len() != element.text.len() {
-                    element.text = trimmed.to_owned();
-                }
+                element.text = trim(element.text);
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -136,21 +167,21 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&text.xml10_content());
+                    append(&mut current.text, text.xml10_content());
                 }
             }
             Event::CData(data) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&data);
+                    append(&mut current.text, data.into_inner());
                 }
             }
             Event::GeneralRef(reference) => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
+                let resolved: Cow<'_, str> = match reference.resolve_char_ref() {
+                    Ok(Some(c)) => Cow::Owned(c.to_string()),
                     _ => {
                         let name = reference.xml10_content();
                         match quick_xml::escape::resolve_predefined_entity(&name) {
-                            Some(text) => text.to_owned(),
+                            Some(text) => Cow::Borrowed(text),
                             None => {
                                 return Err(malformed(format!(
                                     "entity &{name}; is not allowed: only the predefined XML entities are"
@@ -160,7 +191,7 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
                     }
                 };
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&resolved);
+                    append(&mut current.text, resolved);
                 }
             }
             Event::Eof => break,
@@ -174,12 +205,12 @@ pub fn parse_tree(xml: &str) -> Result<Element, EnvelopeError> {
 }
 
 /// Reads a SOAP request of the given version: Envelope, optional Header, Body with one call.
-pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope, EnvelopeError> {
+pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope<'_>, EnvelopeError> {
     let root = parse_tree(xml)?;
-    if root.name != "Envelope" {
-        return Err(malformed(format!("the root element is {:?}, expected a SOAP Envelope", root.name)));
+    if root.name() != "Envelope" {
+        return Err(malformed(format!("the root element is {:?}, expected a SOAP Envelope", root.name())));
     }
-    let namespace = root.namespace.as_deref().unwrap_or("");
+    let namespace = root.namespace().unwrap_or("");
     if namespace != version.namespace() {
         return Err(EnvelopeError::VersionMismatch(format!(
             "the envelope namespace {namespace:?} is not {:?}, the one a {} request uses",
@@ -190,11 +221,11 @@ pub fn parse(xml: &str, version: SoapVersion) -> Result<Envelope, EnvelopeError>
             }
         )));
     }
-    let in_envelope = |element: &Element| element.namespace.as_deref() == Some(version.namespace());
+    let in_envelope = |element: &Element| element.namespace() == Some(version.namespace());
     let mut header = None;
     let mut body = None;
     for child in root.children {
-        match child.name.as_str() {
+        match child.name() {
             "Header" if in_envelope(&child) => header = Some(child),
             "Body" if in_envelope(&child) => body = Some(child),
             other => return Err(malformed(format!("unexpected element {other:?} in the Envelope"))),
@@ -222,9 +253,9 @@ mod tests {
         let xml =
             envelope(SOAP11_NS, r#"<p:GetUser xmlns:p="urn:x"><p:Id>4&#50;</p:Id><Name>a &amp; b</Name></p:GetUser>"#);
         let parsed = parse(&xml, SoapVersion::V11).expect("valid");
-        assert_eq!(parsed.call.name, "GetUser");
-        assert_eq!(parsed.call.child("Id").map(|e| e.text.as_str()), Some("42"));
-        assert_eq!(parsed.call.child("Name").map(|e| e.text.as_str()), Some("a & b"));
+        assert_eq!(parsed.call.name(), "GetUser");
+        assert_eq!(parsed.call.child("Id").map(|e| e.text.as_ref()), Some("42"));
+        assert_eq!(parsed.call.child("Name").map(|e| e.text.as_ref()), Some("a & b"));
     }
 
     #[test]

@@ -17,12 +17,13 @@ mod xml;
 use std::sync::Arc;
 
 use playground_domain::{Caller, DomainError, Operation, Playground};
-use poem::http::StatusCode;
-use poem::web::Data;
-use poem::{handler, Body, Request, Response};
+use poem::error::MethodNotAllowedError;
+use poem::http::header::CONTENT_TYPE;
+use poem::http::{HeaderValue, Method, StatusCode};
+use poem::{Body, Endpoint, Request, Response};
 use time::OffsetDateTime;
 
-pub use wsdl::wsdl;
+use wsdl::wsdl;
 
 use crate::body::{read_limited, BodyError};
 use crate::credentials::Credentials;
@@ -56,22 +57,22 @@ fn xs_date_time(at: OffsetDateTime) -> String {
 
 /// Refuses any child element the operation does not define, naming it.
 fn only_children(request: &Element, allowed: &[&str]) -> Result<(), DomainError> {
-    match request.children.iter().find(|child| !allowed.contains(&child.name.as_str())) {
+    match request.children.iter().find(|child| !allowed.contains(&child.name())) {
         Some(unknown) => Err(DomainError::invalid(
-            &unknown.name,
-            format!("unknown element {:?} in {}: expected {}", unknown.name, request.name, allowed.join(", ")),
+            unknown.name(),
+            format!("unknown element {:?} in {}: expected {}", unknown.name(), request.name(), allowed.join(", ")),
         )),
         None => Ok(()),
     }
 }
 
 fn optional_text<'a>(request: &'a Element, name: &str) -> Option<&'a str> {
-    request.child(name).map(|element| element.text.as_str())
+    request.child(name).map(|element| element.text.as_ref())
 }
 
 fn required_text<'a>(request: &'a Element, name: &str) -> Result<&'a str, DomainError> {
     optional_text(request, name)
-        .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from {}", request.name)))
+        .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from {}", request.name())))
 }
 
 fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, DomainError> {
@@ -93,13 +94,13 @@ type SoapOperation = fn(Call<'_>, &Element) -> Result<String, DomainError>;
 
 /// The operations, by element name, with the child elements each accepts.
 fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
-    if request.namespace.as_deref() != Some(NAMESPACE) {
+    if request.namespace() != Some(NAMESPACE) {
         return Err(DomainError::invalid(
-            &request.name,
-            format!("element {} must be in namespace {NAMESPACE}", request.name),
+            request.name(),
+            format!("element {} must be in namespace {NAMESPACE}", request.name()),
         ));
     }
-    let (allowed, run): (&[&str], SoapOperation) = match request.name.as_str() {
+    let (allowed, run): (&[&str], SoapOperation) = match request.name() {
         "ListUsers" => (&["Limit", "Cursor"], users::list),
         "GetUser" => (&["Id"], users::get),
         "CreateUser" => (&["Name", "Email"], users::create),
@@ -130,7 +131,10 @@ fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
 }
 
 fn respond(version: SoapVersion, status: StatusCode, envelope: String) -> Response {
-    Response::builder().status(status).content_type(version.content_type()).body(envelope)
+    Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, HeaderValue::from_static(version.content_type()))
+        .body(envelope)
 }
 
 fn fault_response(version: SoapVersion, error: DomainError) -> Response {
@@ -138,26 +142,46 @@ fn fault_response(version: SoapVersion, error: DomainError) -> Response {
     respond(version, status, envelope)
 }
 
-/// Settings the SOAP endpoint needs.
-#[derive(Clone)]
-pub struct SoapConfig {
-    pub max_body_bytes: usize,
-    pub wsdl: Arc<String>,
+/// `/soap`: GET (and HEAD) answer the WSDL, POST makes one call. The gate and the bounds are
+/// held here, not looked up in each request's extensions.
+pub struct SoapEndpoint {
+    gate: Arc<Gate>,
+    max_body_bytes: usize,
+    wsdl: String,
 }
 
-/// `GET /soap?wsdl`: the service description.
-#[handler]
-pub fn describe(config: Data<&SoapConfig>) -> Response {
-    Response::builder().content_type("text/xml; charset=utf-8").body(config.wsdl.as_str().to_owned())
+impl SoapEndpoint {
+    pub fn new(gate: Arc<Gate>, max_body_bytes: usize, base_url: &str) -> Self {
+        SoapEndpoint { gate, max_body_bytes, wsdl: wsdl(&format!("{base_url}/soap")) }
+    }
+}
+
+impl Endpoint for SoapEndpoint {
+    type Output = Response;
+
+    async fn call(&self, mut request: Request) -> poem::Result<Response> {
+        match *request.method() {
+            Method::GET | Method::HEAD => {
+                Ok(Response::builder().content_type("text/xml; charset=utf-8").body(self.wsdl.clone()))
+            }
+            Method::POST => {
+                let body = request.take_body();
+                Ok(call_endpoint(&request, body, &self.gate, self.max_body_bytes).await)
+            }
+            _ => Err(MethodNotAllowedError.into()),
+        }
+    }
 }
 
 /// `POST /soap`: one SOAP call.
-#[handler]
-pub async fn endpoint(request: &Request, body: Body, gate: Data<&Arc<Gate>>, config: Data<&SoapConfig>) -> Response {
-    let content_type = request.content_type().unwrap_or_default().to_ascii_lowercase();
-    let version = if content_type.starts_with("application/soap+xml") {
+async fn call_endpoint(request: &Request, body: Body, gate: &Gate, max_body_bytes: usize) -> Response {
+    let content_type = request.content_type().unwrap_or_default();
+    // Media types are case-insensitive: compare the prefix without making a lower-case copy.
+    let is =
+        |media_type: &str| content_type.get(..media_type.len()).is_some_and(|p| p.eq_ignore_ascii_case(media_type));
+    let version = if is("application/soap+xml") {
         SoapVersion::V12
-    } else if content_type.starts_with("text/xml") {
+    } else if is("text/xml") {
         SoapVersion::V11
     } else {
         let error = DomainError::invalid(
@@ -169,7 +193,7 @@ pub async fn endpoint(request: &Request, body: Body, gate: Data<&Arc<Gate>>, con
         let (_, envelope) = fault(SoapVersion::V11, error);
         return respond(SoapVersion::V11, StatusCode::UNSUPPORTED_MEDIA_TYPE, envelope);
     };
-    let bytes = match read_limited(body, config.max_body_bytes).await {
+    let bytes = match read_limited(body, max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge(limit)) => {
             let (_, envelope) =
@@ -194,7 +218,7 @@ pub async fn endpoint(request: &Request, body: Body, gate: Data<&Arc<Gate>>, con
     if let Err(error) = security::read(parsed.header.as_ref(), &mut credentials) {
         return fault_response(version, error);
     }
-    match dispatch(Call { gate: &gate, credentials: &credentials }, &parsed.call) {
+    match dispatch(Call { gate, credentials: &credentials }, &parsed.call) {
         Ok(body) => respond(version, StatusCode::OK, xml::wrap_envelope(version, &body)),
         Err(error) => fault_response(version, error),
     }

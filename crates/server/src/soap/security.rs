@@ -15,15 +15,15 @@ const PASSWORD_DIGEST: &str =
 fn text<'a>(element: &'a Element, name: &str) -> Result<&'a str, DomainError> {
     element
         .child(name)
-        .map(|child| child.text.as_str())
-        .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from the {}", element.name)))
+        .map(|child| child.text.as_ref())
+        .ok_or_else(|| DomainError::invalid(name, format!("element {name} is missing from the {}", element.name())))
 }
 
 /// Adds what the `wsse:Security` header carries to credentials taken from HTTP headers.
 /// HTTP-borne credentials win: they are what every other protocol reads too.
 pub fn read(header: Option<&Element>, credentials: &mut Credentials) -> Result<(), DomainError> {
     let Some(security) = header.and_then(|header| {
-        header.children.iter().find(|child| child.name == "Security" && child.namespace.as_deref() == Some(WSSE_NS))
+        header.children.iter().find(|child| child.name() == "Security" && child.namespace() == Some(WSSE_NS))
     }) else {
         return Ok(());
     };
@@ -32,14 +32,18 @@ pub fn read(header: Option<&Element>, credentials: &mut Credentials) -> Result<(
         let password = token
             .child("Password")
             .ok_or_else(|| DomainError::invalid("Password", "element Password is missing from the UsernameToken"))?;
-        let proof = if password.attribute("Type") == Some(PASSWORD_DIGEST) {
+        let proof = if password.attribute("Type").as_deref() == Some(PASSWORD_DIGEST) {
             let nonce = text(token, "Nonce")?;
             let nonce = base64::engine::general_purpose::STANDARD
                 .decode(nonce.trim())
                 .map_err(|_| DomainError::invalid("Nonce", "the Nonce is not base64"))?;
-            PasswordProof::Digest { digest: password.text.clone(), nonce, created: text(token, "Created")?.to_owned() }
+            PasswordProof::Digest {
+                digest: password.text.clone().into_owned(),
+                nonce,
+                created: text(token, "Created")?.to_owned(),
+            }
         } else {
-            PasswordProof::Text(password.text.clone())
+            PasswordProof::Text(password.text.clone().into_owned())
         };
         if credentials.is_empty() {
             credentials.password = Some(PasswordCredential { username, proof });
