@@ -519,6 +519,24 @@ def test_the_page_is_small(opened):
     watch.assert_clean()
 
 
+def test_swagger_ui_shows_the_served_document_offline(browser, server_url):
+    """Swagger UI at /docs: its script and styles come from the server, it reads /openapi.json,
+    and every path of that document is on the page."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        watch = Watch(page, server_url)
+        page.goto(server_url + "/docs")
+        expect(page.locator(".opblock").first).to_be_visible()
+        document = page.evaluate("fetch('/openapi.json').then(r => r.json())")
+        shown = set(page.locator(".opblock-summary-path").evaluate_all("els => els.map(e => e.dataset.path)"))
+        assert shown == set(document["paths"]), sorted(set(document["paths"]) ^ shown)
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def short_lived_url(tmp_path_factory):
     """A server whose access tokens live three seconds."""

@@ -66,14 +66,13 @@ pub async fn build(
         ("/oauth/introspect", &[Method::POST]),
         ("/oauth/revoke", &[Method::POST]),
     ])?;
-    // Swagger UI with its script and styles inline: it works with no internet.
-    let swagger_ui = rest.swagger_ui();
     let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
     let openrpc = ws::OpenRpc::new(&format!("{}/ws", base_url.replacen("http", "ws", 1)));
     let rest = rest::Lane::new(rest, limits.max_body_bytes)?;
     let http = Route::new()
         .at("/openapi.json", openapi_json)
-        .nest("/docs", swagger_ui)
+        .at("/docs", get(rest::swagger_ui::page))
+        .at("/docs/assets/:file", get(rest::swagger_ui::asset))
         .at(
             "/graphql",
             get(graphql::endpoint)

@@ -13,6 +13,7 @@ mod json;
 mod orders;
 mod playground;
 mod products;
+pub mod swagger_ui;
 mod users;
 mod webhooks;
 

@@ -47,9 +47,22 @@ async fn swagger_ui_is_served_from_the_binary() {
     let app = spawn_app().await;
     let page = app.http.get(format!("{}/docs", app.base)).send().await.expect("docs");
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let html = page.text().await.expect("html");
-    assert!(html.contains("SwaggerUIBundle") && html.contains("/users/{id}"), "the UI and the document, inline");
-    assert!(!html.contains("<script src=\"http") && !html.contains("<link href=\"http"), "no assets from a CDN");
+    assert!(
+        html.contains("SwaggerUIBundle") && html.contains("url: '/openapi.json'"),
+        "the UI reads the served document"
+    );
+    assert!(!html.contains("http://") && !html.contains("https://"), "no CDN or other absolute URL");
+    let assets: Vec<&str> = html.split('"').filter(|piece| piece.starts_with("/docs/assets/")).collect();
+    assert_eq!(assets, ["/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js"]);
+    for asset in assets.into_iter().chain(["/docs/assets/oauth2-redirect.html"]) {
+        let response = app.http.get(format!("{}{asset}", app.base)).send().await.expect("asset");
+        assert_eq!(response.status(), 200, "{asset}");
+        assert!(response.bytes().await.expect("bytes").len() > 2_000, "{asset}");
+    }
+    let missing = app.http.get(format!("{}/docs/assets/secret.txt", app.base)).send().await.expect("404");
+    assert_eq!(missing.status(), 404);
 }
 
 #[tokio::test]
