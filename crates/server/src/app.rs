@@ -58,7 +58,6 @@ pub async fn build(
     let get_post: &[Method] = &[Method::GET, Method::POST];
     let allowed = rest::AllowedMethods::of_routes(&[
         ("/graphql", get_post),
-        ("/soap", get_post),
         ("/ws", &[Method::GET]),
         ("/graphql/ws", &[Method::GET]),
         ("/oauth/authorize", get_post),
@@ -97,7 +96,6 @@ pub async fn build(
                 .data(gate.clone()),
         )
         .at("/ws/openrpc.json", get(ws::openrpc_document).data(openrpc))
-        .at("/soap", soap::SoapEndpoint::new(gate.clone(), limits.max_body_bytes, base_url))
         .at("/", get(web::index))
         .at(
             "/oauth/authorize",
@@ -114,6 +112,7 @@ pub async fn build(
         .catch_all_error(rest::catch_all)
         .with(allowed);
     let http: BoxEndpoint<'static, Response> = http.boxed();
+    let soap = soap::SoapEndpoint::new(gate.clone(), limits.max_body_bytes, base_url)?;
     let grpc = grpc::routes(gate, limits.max_body_bytes).await?;
     // CORS around everything, gRPC included, so a browser page on another origin can call
     // every protocol (gRPC-Web's preflight reaches this layer before the dispatcher).
@@ -129,7 +128,7 @@ pub async fn build(
         "ratelimit-policy",
         "x-request-id",
     ]);
-    Ok((CorsForBrowsers::new(OnePort::new(grpc, rest, http, observe.clone()), cors), observe))
+    Ok((CorsForBrowsers::new(OnePort::new(grpc, rest, soap, http, observe.clone()), cors), observe))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.

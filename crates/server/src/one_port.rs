@@ -21,6 +21,7 @@ use tower::ServiceBuilder;
 use crate::call_scope::Protocol;
 use crate::grpc::PeerIp;
 use crate::observe::Observe;
+use crate::soap::SoapEndpoint;
 
 /// tonic's response body is `Send` but not `Sync`, which poem requires. `SyncWrapper` makes it
 /// `Sync`; since it only hands out `&mut`, the end-of-stream and size hints are read once up
@@ -73,7 +74,7 @@ fn protocol_of(request: &Request) -> Protocol {
         Protocol::Rest
     } else if path == "/graphql" || path.starts_with("/graphql/") {
         Protocol::Graphql
-    } else if path == "/soap" {
+    } else if path == crate::soap::PATH {
         Protocol::Soap
     } else if path == "/ws" {
         Protocol::Ws
@@ -82,18 +83,25 @@ fn protocol_of(request: &Request) -> Protocol {
     }
 }
 
-/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, everything else to `http`,
-/// each request observed on its way (knobs, metrics, access log).
+/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, `/soap` to SOAP, everything
+/// else to `http`, each request observed on its way (knobs, metrics, access log).
 pub struct OnePort<R> {
     grpc: BoxEndpoint<'static, Response>,
     grpc_web: BoxEndpoint<'static, Response>,
     rest: R,
+    soap: SoapEndpoint,
     http: BoxEndpoint<'static, Response>,
     observe: Arc<Observe>,
 }
 
 impl<R: Endpoint<Output = Response>> OnePort<R> {
-    pub fn new(grpc: Routes, rest: R, http: BoxEndpoint<'static, Response>, observe: Arc<Observe>) -> OnePort<R> {
+    pub fn new(
+        grpc: Routes,
+        rest: R,
+        soap: SoapEndpoint,
+        http: BoxEndpoint<'static, Response>,
+        observe: Arc<Observe>,
+    ) -> OnePort<R> {
         let sync_body = |mut response: http::Response<tonic::body::Body>| {
             crate::grpc::restate_oversized_message(response.headers_mut());
             response.map(SyncBody::new)
@@ -108,7 +116,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
             .map_to_response()
             .boxed();
         let grpc = ServiceBuilder::new().map_response(sync_body).service(grpc).compat().map_to_response().boxed();
-        OnePort { grpc, grpc_web, rest, http, observe }
+        OnePort { grpc, grpc_web, rest, soap, http, observe }
     }
 
     fn grpc(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, R> {
@@ -152,7 +160,9 @@ impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
         let answer = match protocol {
             Protocol::Grpc => Either::Left(self.grpc(request)),
             Protocol::Rest => Either::Right(Either::Left(self.rest.call(request))),
-            _ => Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request))),
+            // SOAP's one path answers every method itself, so it needs no router either.
+            Protocol::Soap => Either::Right(Either::Right(Either::Left(self.soap.call(request)))),
+            _ => Either::Right(Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request)))),
         };
         self.observe.serve(begun, answer)
     }

@@ -29,8 +29,7 @@ use poem_openapi::{OpenApiService, Tags};
 
 pub use allow::AllowedMethods;
 pub use document::complete as complete_document;
-use error::problem_of;
-pub use error::{catch_all, problem_response};
+pub use error::{catch_all, problem_of, problem_response};
 
 use crate::credentials::Credentials;
 use crate::gate::Gate;

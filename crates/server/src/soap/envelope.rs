@@ -74,11 +74,14 @@ fn open_element<'a>(
     if depth >= MAX_DEPTH {
         return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
     }
-    for attribute in start.attributes() {
-        let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
-        attribute
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+    // Most elements carry no attributes: their start tag needs no second look.
+    if !start.attributes_raw().trim_ascii().is_empty() {
+        for attribute in start.attributes() {
+            let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
+            attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+        }
     }
     Ok(Element { namespace: namespace_of(resolved)?, start, text: Cow::Borrowed(""), children: Vec::new() })
 }

@@ -28,8 +28,12 @@ use wsdl::wsdl;
 use crate::body::{read_limited, BodyError};
 use crate::credentials::Credentials;
 use crate::gate::Gate;
+use crate::rest::{problem_of, AllowedMethods};
 use envelope::{Element, EnvelopeError, SoapVersion};
 use fault::{fault, fault_of_kind, FaultKind};
+
+/// Where SOAP is served: calls and, with `?wsdl`, the description.
+pub const PATH: &str = "/soap";
 
 /// The target namespace of every playground element and of the WSDL.
 pub const NAMESPACE: &str = "urn:api-playground:v1";
@@ -142,17 +146,20 @@ fn fault_response(version: SoapVersion, error: DomainError) -> Response {
     respond(version, status, envelope)
 }
 
-/// `/soap`: GET (and HEAD) answer the WSDL, POST makes one call. The gate and the bounds are
-/// held here, not looked up in each request's extensions.
+/// `/soap`: GET (and HEAD) answer the WSDL, POST makes one call, OPTIONS lists the methods and
+/// any other is refused with 405. The gate and the bounds are held here, not looked up in each
+/// request's extensions.
 pub struct SoapEndpoint {
     gate: Arc<Gate>,
     max_body_bytes: usize,
     wsdl: String,
+    allowed: AllowedMethods,
 }
 
 impl SoapEndpoint {
-    pub fn new(gate: Arc<Gate>, max_body_bytes: usize, base_url: &str) -> Self {
-        SoapEndpoint { gate, max_body_bytes, wsdl: wsdl(&format!("{base_url}/soap")) }
+    pub fn new(gate: Arc<Gate>, max_body_bytes: usize, base_url: &str) -> anyhow::Result<Self> {
+        let allowed = AllowedMethods::of_routes(&[(PATH, &[Method::GET, Method::POST])])?;
+        Ok(SoapEndpoint { gate, max_body_bytes, wsdl: wsdl(&format!("{base_url}{PATH}")), allowed })
     }
 }
 
@@ -160,6 +167,9 @@ impl Endpoint for SoapEndpoint {
     type Output = Response;
 
     async fn call(&self, mut request: Request) -> poem::Result<Response> {
+        if let Some(options) = self.allowed.answer_options(&request) {
+            return Ok(options);
+        }
         match *request.method() {
             Method::GET | Method::HEAD => {
                 Ok(Response::builder().content_type("text/xml; charset=utf-8").body(self.wsdl.clone()))
@@ -168,7 +178,11 @@ impl Endpoint for SoapEndpoint {
                 let body = request.take_body();
                 Ok(call_endpoint(&request, body, &self.gate, self.max_body_bytes).await)
             }
-            _ => Err(MethodNotAllowedError.into()),
+            _ => {
+                let mut refused = problem_of(MethodNotAllowedError.into());
+                self.allowed.add_allow(PATH, &mut refused);
+                Ok(refused)
+            }
         }
     }
 }

@@ -432,6 +432,27 @@ async fn the_wsdl_describes_the_real_address_and_both_bindings() {
 }
 
 #[tokio::test]
+async fn soap_lists_its_methods_and_refuses_the_others_with_405() {
+    let app = spawn_app().await;
+    let url = format!("{}/soap", app.base);
+    let options = app.http.request(reqwest::Method::OPTIONS, &url).send().await.expect("options");
+    assert_eq!(options.status(), 204);
+    assert_eq!(options.headers()["allow"], "GET, POST, HEAD, OPTIONS");
+    for method in [reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {
+        let refused = app.http.request(method.clone(), &url).send().await.expect("refused");
+        assert_eq!(refused.status(), 405, "{method}");
+        assert_eq!(refused.headers()["allow"], "GET, POST, HEAD, OPTIONS", "{method}");
+        assert_eq!(refused.headers()["content-type"], "application/problem+json", "{method}");
+        let problem: Value = refused.json().await.expect("problem body");
+        assert_eq!(problem["status"], 405, "{problem}");
+    }
+    let head = app.http.head(format!("{url}?wsdl")).send().await.expect("head");
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "text/xml; charset=utf-8");
+    still_serves(&app).await;
+}
+
+#[tokio::test]
 async fn graphql_limits_depth_but_not_introspection_and_reads_over_get() {
     let app = spawn_app().await;
     let post = |query: String| {
