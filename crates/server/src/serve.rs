@@ -220,7 +220,9 @@ impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
             Box::pin(async move {
                 let answer = match too_large {
                     Some(refusal) => refusal,
-                    None => endpoint.call(request).await.unwrap_or_else(poem::Error::into_response),
+                    // Through the reference, not `Arc`'s own `Endpoint`, whose `async` wrapper would hold
+                    // the inner future and copy it once more.
+                    None => endpoint.as_ref().call(request).await.unwrap_or_else(poem::Error::into_response),
                 };
                 Ok::<_, Infallible>(hyper::Response::<ResponseBody>::from(answer))
             })

@@ -78,9 +78,12 @@ fn open_element<'a>(
     if !start.attributes_raw().trim_ascii().is_empty() {
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
-            attribute
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+            // Only a reference (`&...;`) can make a value unreadable.
+            if attribute.value.contains('&') {
+                attribute
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+            }
         }
     }
     Ok(Element { namespace: namespace_of(resolved)?, start, text: Cow::Borrowed(""), children: Vec::new() })
