@@ -4,13 +4,20 @@
 
 use std::borrow::Cow;
 
+use quick_xml::events::attributes::Attributes;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::name::PrefixDeclaration;
+use quick_xml::Reader;
 
 pub const SOAP11_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const SOAP12_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
 pub const MAX_DEPTH: usize = 32;
+/// Every element's name is looked up among the declarations in force, so they are bounded too.
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 64;
+/// The namespace the `xml` prefix has without being declared; no other prefix may take it.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of `xmlns` itself, which no prefix may be bound to.
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SoapVersion {
@@ -34,19 +41,23 @@ impl SoapVersion {
 }
 
 /// One XML element, borrowed from the message where it can be: namespace URI, local name, text
-/// content and children. Reading a call allocates little more than the list of children.
+/// content and children. Reading a call allocates little more than the lists of children.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element<'a> {
-    namespace: Option<Cow<'static, str>>,
-    /// The start tag as written: the local name and, when asked for, the attributes.
-    start: BytesStart<'a>,
+    namespace: Option<Cow<'a, str>>,
+    /// The start tag as written between `<` and `>`: the qualified name, then the attributes.
+    tag: &'a str,
+    /// Where the qualified name ends in `tag`.
+    name_end: usize,
+    /// The name without its prefix.
+    local_name: &'a str,
     pub text: Cow<'a, str>,
     pub children: Vec<Element<'a>>,
 }
 
 impl<'a> Element<'a> {
-    pub fn name(&self) -> &str {
-        self.start.local_name().into_inner()
+    pub fn name(&self) -> &'a str {
+        self.local_name
     }
     pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
@@ -55,38 +66,120 @@ impl<'a> Element<'a> {
         self.children.iter().find(|child| child.name() == name)
     }
     /// An attribute's value by its local name, unescaped (every attribute was checked when read).
-    pub fn attribute(&self, name: &str) -> Option<String> {
-        let attribute =
-            self.start.attributes().flatten().find(|attribute| attribute.key.local_name().into_inner() == name)?;
-        attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(Cow::into_owned)
+    pub fn attribute(&self, name: &str) -> Option<Cow<'a, str>> {
+        let attribute = Attributes::new(self.tag, self.name_end)
+            .flatten()
+            .find(|attribute| attribute.key.local_name().into_inner() == name)?;
+        attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()
     }
 }
 
-/// The namespaces a playground message uses, matched without allocating; any other is copied.
-const KNOWN_NAMESPACES: [&str; 4] = [SOAP11_NS, SOAP12_NS, super::NAMESPACE, super::security::WSSE_NS];
+/// `xmlns:prefix="uri"`, or `xmlns="uri"` for the default namespace (an empty prefix), declared
+/// by the element at `depth` and in force until that element closes.
+struct Declaration<'a> {
+    prefix: &'a str,
+    uri: Cow<'a, str>,
+    depth: usize,
+}
 
-/// A new element from its start tag, refusing to go deeper than the bound or a malformed attribute.
+/// The namespace declarations in force while reading, the innermost last.
+#[derive(Default)]
+struct Scope<'a> {
+    declarations: Vec<Declaration<'a>>,
+}
+
+impl<'a> Scope<'a> {
+    fn declare(&mut self, prefix: PrefixDeclaration<'a>, uri: Cow<'a, str>, depth: usize) -> Result<(), EnvelopeError> {
+        let prefix = match prefix {
+            PrefixDeclaration::Default => "",
+            PrefixDeclaration::Named("xml") if uri == XML_NS => return Ok(()),
+            PrefixDeclaration::Named(reserved @ ("xml" | "xmlns")) => {
+                return Err(malformed(format!("the prefix {reserved:?} is reserved and cannot be declared")))
+            }
+            PrefixDeclaration::Named("") => return Err(malformed("xmlns: declares no prefix")),
+            PrefixDeclaration::Named(prefix) if uri.is_empty() => {
+                return Err(malformed(format!("the prefix {prefix:?} cannot be bound to an empty namespace")))
+            }
+            PrefixDeclaration::Named(prefix) => prefix,
+        };
+        if uri == XML_NS || uri == XMLNS_NS {
+            return Err(malformed(format!("the namespace {uri:?} is reserved and cannot be declared")));
+        }
+        if self.declarations.len() >= MAX_NAMESPACE_DECLARATIONS {
+            return Err(malformed(format!(
+                "more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations are in force"
+            )));
+        }
+        self.declarations.push(Declaration { prefix, uri, depth });
+        Ok(())
+    }
+
+    /// The namespace of an element's name: its prefix's, or the default one when it has none
+    /// (no namespace when there is no default, or `xmlns=""` undid it).
+    fn resolve(&self, prefix: Option<&str>) -> Result<Option<Cow<'a, str>>, EnvelopeError> {
+        if prefix == Some("xml") {
+            return Ok(Some(Cow::Borrowed(XML_NS)));
+        }
+        let wanted = prefix.unwrap_or("");
+        match self.declarations.iter().rev().find(|declaration| declaration.prefix == wanted) {
+            Some(declaration) if !declaration.uri.is_empty() => Ok(Some(declaration.uri.clone())),
+            _ if prefix.is_none() => Ok(None),
+            _ => Err(malformed(format!("namespace prefix {wanted:?} is not declared"))),
+        }
+    }
+
+    /// Ends the declarations made at `depth` or deeper: their element has closed.
+    fn close(&mut self, depth: usize) {
+        while self.declarations.last().is_some_and(|declaration| declaration.depth >= depth) {
+            self.declarations.pop();
+        }
+    }
+}
+
+/// The reader lends each start tag straight out of the message; this finds that same text as a
+/// slice of the message, so the element can keep it for as long as the message lives.
+fn in_message<'a>(xml: &'a str, lent: &str) -> Result<&'a str, EnvelopeError> {
+    let offset = (lent.as_ptr() as usize).wrapping_sub(xml.as_ptr() as usize);
+    xml.get(offset..offset.saturating_add(lent.len()))
+        .filter(|found| std::ptr::eq(found.as_ptr(), lent.as_ptr()))
+        .ok_or_else(|| malformed("a start tag was not read from the message"))
+}
+
+/// A new element from its start tag at `depth`: the bound on depth checked, its attributes read
+/// once (namespace declarations taken into the scope), its name resolved to a namespace.
 fn open_element<'a>(
-    start: BytesStart<'a>,
-    resolved: ResolveResult<'_>,
+    xml: &'a str,
+    start: &BytesStart<'_>,
+    scope: &mut Scope<'a>,
     depth: usize,
 ) -> Result<Element<'a>, EnvelopeError> {
     if depth >= MAX_DEPTH {
         return Err(malformed(format!("the XML is nested deeper than {MAX_DEPTH} levels")));
     }
-    // Most elements carry no attributes: their start tag needs no second look.
-    if !start.attributes_raw().trim_ascii().is_empty() {
-        for attribute in start.attributes() {
-            let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
-            // Only a reference (`&...;`) can make a value unreadable.
-            if attribute.value.contains('&') {
-                attribute
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
-            }
+    let tag = in_message(xml, start)?;
+    let name_end = start.name().into_inner().len();
+    for attribute in Attributes::new(tag, name_end) {
+        let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
+        let value = attribute
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+        if let Some(prefix) = attribute.key.as_namespace_binding() {
+            scope.declare(prefix, value, depth)?;
         }
     }
-    Ok(Element { namespace: namespace_of(resolved)?, start, text: Cow::Borrowed(""), children: Vec::new() })
+    let qualified_name = &tag[..name_end];
+    let (prefix, local_name) = match qualified_name.split_once(':') {
+        Some((prefix, local_name)) => (Some(prefix), local_name),
+        None => (None, qualified_name),
+    };
+    Ok(Element {
+        namespace: scope.resolve(prefix)?,
+        tag,
+        name_end,
+        local_name,
+        text: Cow::Borrowed(""),
+        children: Vec::new(),
+    })
 }
 
 /// Why an envelope could not be read.
@@ -109,20 +202,6 @@ fn malformed(message: impl Into<String>) -> EnvelopeError {
     EnvelopeError::Malformed(message.into())
 }
 
-fn namespace_of(resolved: ResolveResult<'_>) -> Result<Option<Cow<'static, str>>, EnvelopeError> {
-    match resolved {
-        ResolveResult::Bound(ns) => {
-            let uri = ns.into_inner();
-            Ok(Some(match KNOWN_NAMESPACES.iter().find(|known| **known == uri) {
-                Some(known) => Cow::Borrowed(known),
-                None => Cow::Owned(uri.to_owned()),
-            }))
-        }
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(malformed(format!("namespace prefix {prefix:?} is not declared"))),
-    }
-}
-
 /// Appends text to an element's content, borrowing while there is only one piece.
 fn append<'a>(content: &mut Cow<'a, str>, piece: Cow<'a, str>) {
     if content.is_empty() {
@@ -143,19 +222,21 @@ fn trim(content: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Parses the whole document into an element tree, refusing DTDs and going no deeper than 32.
 pub fn parse_tree(xml: &str) -> Result<Element<'_>, EnvelopeError> {
-    let mut reader = NsReader::from_str(xml);
+    let mut reader = Reader::from_str(xml);
+    let mut scope = Scope::default();
     let mut stack: Vec<Element<'_>> = Vec::new();
     let mut root: Option<Element<'_>> = None;
     loop {
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| malformed(format!("malformed XML: {e}")))?;
+        let event = reader.read_event().map_err(|e| malformed(format!("malformed XML: {e}")))?;
         match event {
             Event::DocType(_) => return Err(malformed("a DTD is not allowed in a SOAP message")),
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(malformed("only one root element is allowed"));
             }
-            Event::Start(start) => stack.push(open_element(start, resolved, stack.len())?),
+            Event::Start(start) => stack.push(open_element(xml, &start, &mut scope, stack.len())?),
             Event::Empty(start) => {
-                let element = open_element(start, resolved, stack.len())?;
+                let element = open_element(xml, &start, &mut scope, stack.len())?;
+                scope.close(stack.len());
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => root = Some(element),
@@ -165,6 +246,7 @@ pub fn parse_tree(xml: &str) -> Result<Element<'_>, EnvelopeError> {
                 let Some(mut element) = stack.pop() else {
                     return Err(malformed("unbalanced end tag"));
                 };
+                scope.close(stack.len());
                 element.text = trim(element.text);
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
@@ -277,5 +359,47 @@ mod tests {
         assert!(parse(&v12, SoapVersion::V12).is_ok());
         assert!(matches!(parse("<a><b></a>", SoapVersion::V11), Err(EnvelopeError::Malformed(_))));
         assert!(matches!(parse("", SoapVersion::V11), Err(EnvelopeError::Malformed(_))));
+    }
+
+    #[test]
+    fn namespaces_are_scoped_to_the_element_that_declares_them() {
+        let xml = format!(
+            r#"<e:Envelope xmlns:e="{SOAP11_NS}"><e:Body><Call xmlns="urn:a"><p:In xmlns:p="urn:p"/><Plain xmlns=""/><Same/></Call></e:Body></e:Envelope>"#
+        );
+        let call = parse(&xml, SoapVersion::V11).expect("valid").call;
+        assert_eq!(call.namespace(), Some("urn:a"));
+        let namespaces: Vec<_> = call.children.iter().map(|child| (child.name(), child.namespace())).collect();
+        assert_eq!(namespaces, [("In", Some("urn:p")), ("Plain", None), ("Same", Some("urn:a"))]);
+        let leaked = envelope(SOAP11_NS, r#"<Call><p:In xmlns:p="urn:p"/><p:Out/></Call>"#);
+        assert!(
+            matches!(parse(&leaked, SoapVersion::V11), Err(EnvelopeError::Malformed(m)) if m.contains("\"p\" is not declared"))
+        );
+        let escaped = envelope(SOAP11_NS, r#"<Call xmlns="urn:a?b=1&amp;c=2" Type="x &lt; y"/>"#);
+        let call = parse(&escaped, SoapVersion::V11).expect("valid").call;
+        assert_eq!(call.namespace(), Some("urn:a?b=1&c=2"));
+        assert_eq!(call.attribute("Type").as_deref(), Some("x < y"));
+    }
+
+    #[test]
+    fn refuses_reserved_empty_and_too_many_declarations() {
+        for declaration in [
+            r#"xmlns:xmlns="urn:x""#,
+            r#"xmlns:xml="urn:x""#,
+            r#"xmlns:p="""#,
+            r#"xmlns:p="http://www.w3.org/2000/xmlns/""#,
+        ] {
+            let xml = envelope(SOAP11_NS, &format!("<Call {declaration}/>"));
+            assert!(matches!(parse(&xml, SoapVersion::V11), Err(EnvelopeError::Malformed(_))), "{declaration}");
+        }
+        let xml_prefix =
+            envelope(SOAP11_NS, r#"<Call xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en"/>"#);
+        assert!(parse(&xml_prefix, SoapVersion::V11).is_ok());
+        let many: String = (0..MAX_NAMESPACE_DECLARATIONS).map(|i| format!(r#" xmlns:p{i}="urn:{i}""#)).collect();
+        let xml = envelope(SOAP11_NS, &format!("<Call{many}/>"));
+        assert!(
+            matches!(parse(&xml, SoapVersion::V11), Err(EnvelopeError::Malformed(m)) if m.contains("namespace declarations"))
+        );
+        let duplicate = envelope(SOAP11_NS, r#"<Call a="1" a="2"/>"#);
+        assert!(matches!(parse(&duplicate, SoapVersion::V11), Err(EnvelopeError::Malformed(_))));
     }
 }
