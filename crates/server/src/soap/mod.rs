@@ -14,8 +14,10 @@ mod webhooks;
 mod wsdl;
 mod xml;
 
+use std::future::Future;
 use std::sync::Arc;
 
+use futures_util::future::Either;
 use playground_domain::{Caller, DomainError, Operation, Playground};
 use poem::error::MethodNotAllowedError;
 use poem::http::header::CONTENT_TYPE;
@@ -166,57 +168,86 @@ impl SoapEndpoint {
 impl Endpoint for SoapEndpoint {
     type Output = Response;
 
-    async fn call(&self, mut request: Request) -> poem::Result<Response> {
+    // Not an `async fn`: what a call needs is read from the request first, so the future holds
+    // the body and the credentials, not the whole request, and stays small as it is moved.
+    fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        let answered = |response: Response| Either::Left(std::future::ready(Ok(response)));
         if let Some(options) = self.allowed.answer_options(&request) {
-            return Ok(options);
+            return answered(options);
         }
         match *request.method() {
             Method::GET | Method::HEAD => {
-                Ok(Response::builder().content_type("text/xml; charset=utf-8").body(self.wsdl.clone()))
+                answered(Response::builder().content_type("text/xml; charset=utf-8").body(self.wsdl.clone()))
             }
-            Method::POST => {
-                let body = request.take_body();
-                Ok(call_endpoint(&request, body, &self.gate, self.max_body_bytes).await)
-            }
+            Method::POST => match version_of(&request) {
+                Some(version) => {
+                    let credentials =
+                        Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(&request));
+                    let body = request.take_body();
+                    Either::Right(call_endpoint(version, body, credentials, &self.gate, self.max_body_bytes))
+                }
+                None => answered(not_soap(&request)),
+            },
             _ => {
                 let mut refused = problem_of(MethodNotAllowedError.into());
                 self.allowed.add_allow(PATH, &mut refused);
-                Ok(refused)
+                answered(refused)
             }
         }
     }
 }
 
-/// `POST /soap`: one SOAP call.
-async fn call_endpoint(request: &Request, body: Body, gate: &Gate, max_body_bytes: usize) -> Response {
+/// The SOAP version a call's `Content-Type` announces, if it is a SOAP media type.
+fn version_of(request: &Request) -> Option<SoapVersion> {
     let content_type = request.content_type().unwrap_or_default();
     // Media types are case-insensitive: compare the prefix without making a lower-case copy.
     let is =
         |media_type: &str| content_type.get(..media_type.len()).is_some_and(|p| p.eq_ignore_ascii_case(media_type));
-    let version = if is("application/soap+xml") {
-        SoapVersion::V12
+    if is("application/soap+xml") {
+        Some(SoapVersion::V12)
     } else if is("text/xml") {
-        SoapVersion::V11
+        Some(SoapVersion::V11)
     } else {
-        let error = DomainError::invalid(
-            "Content-Type",
-            format!(
-                "content type {content_type:?} is not SOAP: use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"
-            ),
-        );
-        let (_, envelope) = fault(SoapVersion::V11, error);
-        return respond(SoapVersion::V11, StatusCode::UNSUPPORTED_MEDIA_TYPE, envelope);
-    };
+        None
+    }
+}
+
+/// The 415 Fault for a call whose `Content-Type` is not SOAP's, naming the two that are.
+fn not_soap(request: &Request) -> Response {
+    let content_type = request.content_type().unwrap_or_default();
+    let error = DomainError::invalid(
+        "Content-Type",
+        format!(
+            "content type {content_type:?} is not SOAP: use text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)"
+        ),
+    );
+    let (_, envelope) = fault(SoapVersion::V11, error);
+    respond(SoapVersion::V11, StatusCode::UNSUPPORTED_MEDIA_TYPE, envelope)
+}
+
+/// `POST /soap`: one SOAP call.
+async fn call_endpoint(
+    version: SoapVersion,
+    body: Body,
+    mut credentials: Credentials,
+    gate: &Gate,
+    max_body_bytes: usize,
+) -> poem::Result<Response> {
     let bytes = match read_limited(body, max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(BodyError::TooLarge(limit)) => {
             let (_, envelope) =
                 fault(version, DomainError::invalid("Body", format!("the message is larger than {limit} bytes")));
-            return respond(version, StatusCode::PAYLOAD_TOO_LARGE, envelope);
+            return Ok(respond(version, StatusCode::PAYLOAD_TOO_LARGE, envelope));
         }
-        Err(BodyError::Unreadable(why)) => return fault_response(version, DomainError::invalid("Body", why)),
+        Err(BodyError::Unreadable(why)) => return Ok(fault_response(version, DomainError::invalid("Body", why))),
     };
-    let Ok(xml) = std::str::from_utf8(&bytes) else {
+    Ok(answer(version, &bytes, &mut credentials, gate))
+}
+
+/// The answer to a call whose message has been read: its response, or its Fault.
+fn answer(version: SoapVersion, message: &[u8], credentials: &mut Credentials, gate: &Gate) -> Response {
+    let Ok(xml) = std::str::from_utf8(message) else {
         return fault_response(version, DomainError::invalid("Body", "the message is not UTF-8"));
     };
     let parsed = match envelope::parse(xml, version) {
@@ -228,11 +259,10 @@ async fn call_endpoint(request: &Request, body: Body, gate: &Gate, max_body_byte
             return respond(version, status, envelope);
         }
     };
-    let mut credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
-    if let Err(error) = security::read(parsed.header.as_ref(), &mut credentials) {
+    if let Err(error) = security::read(parsed.header.as_ref(), credentials) {
         return fault_response(version, error);
     }
-    match dispatch(Call { gate, credentials: &credentials }, &parsed.call) {
+    match dispatch(Call { gate, credentials }, &parsed.call) {
         Ok(body) => respond(version, StatusCode::OK, xml::wrap_envelope(version, &body)),
         Err(error) => fault_response(version, error),
     }
