@@ -3,8 +3,8 @@
 use playground_domain::{DomainError, Operation};
 
 use super::envelope::Element;
-use super::xml::element;
-use super::{optional_number, required_text, Call, NAMESPACE};
+use super::xml::{close_response, element, open_response};
+use super::{optional_number, required_text, Call};
 
 /// An `xs:boolean`: `true`, `false`, `1` or `0`.
 fn boolean(request: &Element, name: &str) -> Result<bool, DomainError> {
@@ -15,13 +15,13 @@ fn boolean(request: &Element, name: &str) -> Result<bool, DomainError> {
     }
 }
 
-pub fn set_maintenance(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn set_maintenance(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let enabled = boolean(request, "Enabled")?;
     let retry_after = optional_number(request, "RetryAfter")?;
     let state = call.run(Operation::SetMaintenance, |pg, _| pg.set_maintenance(enabled, retry_after))?;
-    let mut out = format!("<SetMaintenanceResponse xmlns=\"{NAMESPACE}\">");
-    element(&mut out, "Enabled", if state.enabled { "true" } else { "false" });
-    element(&mut out, "RetryAfter", &state.retry_after.to_string());
-    out.push_str("</SetMaintenanceResponse>");
-    Ok(out)
+    open_response(out, "SetMaintenance");
+    element(out, "Enabled", if state.enabled { "true" } else { "false" });
+    element(out, "RetryAfter", &state.retry_after.to_string());
+    close_response(out, "SetMaintenance");
+    Ok(())
 }

@@ -160,9 +160,13 @@ fn open_element<'a>(
     let name_end = start.name().into_inner().len();
     for attribute in Attributes::new(tag, name_end) {
         let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
-        let value = attribute
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| malformed(format!("malformed attribute value: {e}")))?;
+        // Only a reference, a tab or a line break makes a value differ from what is written.
+        let value = match attribute.value.contains(['&', '\t', '\n', '\r']) {
+            true => attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| malformed(format!("malformed attribute value: {e}")))?,
+            false => attribute.value,
+        };
         if let Some(prefix) = attribute.key.as_namespace_binding() {
             scope.declare(prefix, value, depth)?;
         }

@@ -7,7 +7,7 @@ use playground_domain::{DomainError, ErrorCode};
 use poem::http::StatusCode;
 
 use super::envelope::SoapVersion;
-use super::xml::{text, wrap_envelope};
+use super::xml::{close_envelope, open_envelope, text};
 use super::NAMESPACE;
 
 /// Which SOAP fault code: the caller's fault, the server's, or the wrong envelope version.
@@ -65,5 +65,8 @@ pub fn fault_of_kind(version: SoapVersion, kind: FaultKind, error: DomainError) 
         (SoapVersion::V12, FaultKind::Side(FaultSide::Caller)) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    (status, wrap_envelope(version, &body))
+    let mut envelope = open_envelope(version);
+    envelope.push_str(&body);
+    close_envelope(&mut envelope);
+    (status, envelope)
 }

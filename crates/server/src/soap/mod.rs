@@ -96,10 +96,10 @@ fn optional_number<T: std::str::FromStr>(request: &Element, name: &str) -> Resul
 }
 
 /// A SOAP operation: reads its request element, calls the gate, writes its response element.
-type SoapOperation = fn(Call<'_>, &Element) -> Result<String, DomainError>;
+type SoapOperation = fn(Call<'_>, &Element, &mut String) -> Result<(), DomainError>;
 
 /// The operations, by element name, with the child elements each accepts.
-fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+fn dispatch(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     if request.namespace() != Some(NAMESPACE) {
         return Err(DomainError::invalid(
             request.name(),
@@ -133,7 +133,7 @@ fn dispatch(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
         }
     };
     only_children(request, allowed)?;
-    run(call, request)
+    run(call, request, out)
 }
 
 fn respond(version: SoapVersion, status: StatusCode, envelope: String) -> Response {
@@ -262,8 +262,12 @@ fn answer(version: SoapVersion, message: &[u8], credentials: &mut Credentials, g
     if let Err(error) = security::read(parsed.header.as_ref(), credentials) {
         return fault_response(version, error);
     }
-    match dispatch(Call { gate, credentials }, &parsed.call) {
-        Ok(body) => respond(version, StatusCode::OK, xml::wrap_envelope(version, &body)),
+    let mut out = xml::open_envelope(version);
+    match dispatch(Call { gate, credentials }, &parsed.call, &mut out) {
+        Ok(()) => {
+            xml::close_envelope(&mut out);
+            respond(version, StatusCode::OK, out)
+        }
         Err(error) => fault_response(version, error),
     }
 }

@@ -4,8 +4,8 @@
 use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, Order, OrderStatus, PageRequest};
 
 use super::envelope::Element;
-use super::xml::element;
-use super::{only_children, optional_number, optional_text, required_number, required_text, Call, NAMESPACE};
+use super::xml::{close_response, element, empty_response, open_response};
+use super::{only_children, optional_number, optional_text, required_number, required_text, Call};
 
 pub fn write_order(out: &mut String, order: &Order) {
     out.push_str("<Order>");
@@ -28,14 +28,14 @@ pub fn write_order(out: &mut String, order: &Order) {
     out.push_str("</Order>");
 }
 
-fn order_response(operation: &str, order: &Order) -> String {
-    let mut out = format!("<{operation}Response xmlns=\"{NAMESPACE}\">");
-    write_order(&mut out, order);
-    out.push_str(&format!("</{operation}Response>"));
-    out
+fn order_response(out: &mut String, operation: &str, order: &Order) -> Result<(), DomainError> {
+    open_response(out, operation);
+    write_order(out, order);
+    close_response(out, operation);
+    Ok(())
 }
 
-pub fn list_by_user(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn list_by_user(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let user_id = required_number(request, "UserId")?;
     let status = optional_text(request, "Status").map(OrderStatus::parse).transpose()?;
     let limit = optional_number(request, "Limit")?;
@@ -43,22 +43,23 @@ pub fn list_by_user(call: Call<'_>, request: &Element) -> Result<String, DomainE
     let page = call.run(Operation::ListUserOrders, |pg, caller| {
         pg.list_user_orders(caller, user_id, status, PageRequest::parse(limit, cursor)?)
     })?;
-    let mut out = format!("<ListUserOrdersResponse xmlns=\"{NAMESPACE}\"><Orders>");
+    open_response(out, "ListUserOrders");
+    out.push_str("<Orders>");
     for order in &page.items {
-        write_order(&mut out, order);
+        write_order(out, order);
     }
     out.push_str("</Orders>");
     if let Some(next) = &page.next_cursor {
-        element(&mut out, "NextCursor", next);
+        element(out, "NextCursor", next);
     }
-    out.push_str("</ListUserOrdersResponse>");
-    Ok(out)
+    close_response(out, "ListUserOrders");
+    Ok(())
 }
 
-pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn get(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let id = required_number(request, "Id")?;
     let order = call.run(Operation::GetOrder, |pg, caller| pg.get_order(caller, id))?;
-    Ok(order_response("GetOrder", &order))
+    order_response(out, "GetOrder", &order)
 }
 
 /// `<Items><Item><ProductId/><Quantity/></Item>...</Items>`
@@ -80,22 +81,23 @@ fn items(request: &Element) -> Result<Vec<NewOrderItem>, DomainError> {
         .collect()
 }
 
-pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn create(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let user_id = required_number(request, "UserId")?;
     let new = NewOrder::parse(items(request)?)?;
     let order = call.run(Operation::CreateOrder, |pg, caller| pg.create_order(caller, user_id, new))?;
-    Ok(order_response("CreateOrder", &order))
+    order_response(out, "CreateOrder", &order)
 }
 
-pub fn update_status(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn update_status(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let id = required_number(request, "Id")?;
     let status = OrderStatus::parse(required_text(request, "Status")?)?;
     let order = call.run(Operation::UpdateOrderStatus, |pg, caller| pg.update_order_status(caller, id, status))?;
-    Ok(order_response("UpdateOrderStatus", &order))
+    order_response(out, "UpdateOrderStatus", &order)
 }
 
-pub fn delete(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn delete(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let id = required_number(request, "Id")?;
     call.run(Operation::DeleteOrder, |pg, caller| pg.delete_order(caller, id))?;
-    Ok(format!("<DeleteOrderResponse xmlns=\"{NAMESPACE}\"/>"))
+    empty_response(out, "DeleteOrder");
+    Ok(())
 }

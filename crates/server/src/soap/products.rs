@@ -3,8 +3,8 @@
 use playground_domain::{DomainError, Operation, PageRequest, Product};
 
 use super::envelope::Element;
-use super::xml::element;
-use super::{optional_number, optional_text, required_number, Call, NAMESPACE};
+use super::xml::{close_response, element, open_response};
+use super::{optional_number, optional_text, required_number, Call};
 
 fn write_product(out: &mut String, product: &Product) {
     out.push_str("<Product>");
@@ -17,28 +17,29 @@ fn write_product(out: &mut String, product: &Product) {
     out.push_str("</Product>");
 }
 
-pub fn list(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn list(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let limit = optional_number(request, "Limit")?;
     let cursor = optional_text(request, "Cursor");
     let page = call
         .run(Operation::ListProducts, |pg, caller| Ok(pg.list_products(caller, PageRequest::parse(limit, cursor)?)))?;
-    let mut out = format!("<ListProductsResponse xmlns=\"{NAMESPACE}\"><Products>");
+    open_response(out, "ListProducts");
+    out.push_str("<Products>");
     for product in &page.items {
-        write_product(&mut out, product);
+        write_product(out, product);
     }
     out.push_str("</Products>");
     if let Some(next) = &page.next_cursor {
-        element(&mut out, "NextCursor", next);
+        element(out, "NextCursor", next);
     }
-    out.push_str("</ListProductsResponse>");
-    Ok(out)
+    close_response(out, "ListProducts");
+    Ok(())
 }
 
-pub fn get(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn get(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let id = required_number(request, "Id")?;
     let product = call.run(Operation::GetProduct, |pg, caller| pg.get_product(caller, id))?;
-    let mut out = format!("<GetProductResponse xmlns=\"{NAMESPACE}\">");
-    write_product(&mut out, &product);
-    out.push_str("</GetProductResponse>");
-    Ok(out)
+    open_response(out, "GetProduct");
+    write_product(out, &product);
+    close_response(out, "GetProduct");
+    Ok(())
 }

@@ -5,8 +5,8 @@ use playground_domain::webhooks::WebhookView;
 use playground_domain::{DomainError, Operation};
 
 use super::envelope::Element;
-use super::xml::element;
-use super::{only_children, required_number, required_text, Call, NAMESPACE};
+use super::xml::{close_response, element, empty_response, open_response};
+use super::{only_children, required_number, required_text, Call};
 
 fn write_webhook(out: &mut String, hook: &WebhookView) {
     out.push_str("<Webhook>");
@@ -25,7 +25,7 @@ fn write_webhook(out: &mut String, hook: &WebhookView) {
 }
 
 /// `<Url/>` and optional `<Types><Type>user.created</Type>...</Types>`.
-pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn create(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let url = required_text(request, "Url")?;
     let types: Vec<String> = match request.child("Types") {
         Some(types) => {
@@ -36,48 +36,53 @@ pub fn create(call: Call<'_>, request: &Element) -> Result<String, DomainError> 
     };
     let (hook, secret) =
         call.run(Operation::CreateWebhook, |pg, caller| crate::webhooks::create(pg, caller, url, &types))?;
-    let mut out = format!("<CreateWebhookResponse xmlns=\"{NAMESPACE}\">");
-    write_webhook(&mut out, &hook);
-    element(&mut out, "Secret", &secret);
-    out.push_str("</CreateWebhookResponse>");
-    Ok(out)
+    open_response(out, "CreateWebhook");
+    write_webhook(out, &hook);
+    element(out, "Secret", &secret);
+    close_response(out, "CreateWebhook");
+    Ok(())
 }
 
-pub fn list(call: Call<'_>, _request: &Element) -> Result<String, DomainError> {
+pub fn list(call: Call<'_>, _request: &Element, out: &mut String) -> Result<(), DomainError> {
     let hooks = call.run(Operation::ListWebhooks, |pg, caller| Ok(pg.webhooks().list(caller)))?;
-    let mut out = format!("<ListWebhooksResponse xmlns=\"{NAMESPACE}\"><Webhooks>");
+    open_response(out, "ListWebhooks");
+    out.push_str("<Webhooks>");
     for hook in &hooks {
-        write_webhook(&mut out, hook);
+        write_webhook(out, hook);
     }
-    out.push_str("</Webhooks></ListWebhooksResponse>");
-    Ok(out)
+    out.push_str("</Webhooks>");
+    close_response(out, "ListWebhooks");
+    Ok(())
 }
 
-pub fn delete(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn delete(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let id = required_number(request, "Id")?;
     call.run(Operation::DeleteWebhook, |pg, caller| pg.webhooks().delete(caller, id))?;
-    Ok(format!("<DeleteWebhookResponse xmlns=\"{NAMESPACE}\"/>"))
+    empty_response(out, "DeleteWebhook");
+    Ok(())
 }
 
-pub fn deliveries(call: Call<'_>, request: &Element) -> Result<String, DomainError> {
+pub fn deliveries(call: Call<'_>, request: &Element, out: &mut String) -> Result<(), DomainError> {
     let id = required_number(request, "Id")?;
     let log = call.run(Operation::ListWebhookDeliveries, |pg, caller| pg.webhooks().deliveries(caller, id))?;
-    let mut out = format!("<ListWebhookDeliveriesResponse xmlns=\"{NAMESPACE}\"><Deliveries>");
+    open_response(out, "ListWebhookDeliveries");
+    out.push_str("<Deliveries>");
     for attempt in &log {
         out.push_str("<Delivery>");
-        element(&mut out, "EventSeq", &attempt.event_seq.to_string());
-        element(&mut out, "MessageId", &attempt.message_id);
-        element(&mut out, "Attempt", &attempt.attempt.to_string());
-        element(&mut out, "AttemptedAt", &super::xs_date_time(attempt.attempted_at));
+        element(out, "EventSeq", &attempt.event_seq.to_string());
+        element(out, "MessageId", &attempt.message_id);
+        element(out, "Attempt", &attempt.attempt.to_string());
+        element(out, "AttemptedAt", &super::xs_date_time(attempt.attempted_at));
         if let Some(status) = attempt.status {
-            element(&mut out, "Status", &status.to_string());
+            element(out, "Status", &status.to_string());
         }
-        element(&mut out, "LatencyMs", &format!("{:.3}", attempt.latency_ms));
+        element(out, "LatencyMs", &format!("{:.3}", attempt.latency_ms));
         if let Some(error) = &attempt.error {
-            element(&mut out, "Error", error);
+            element(out, "Error", error);
         }
         out.push_str("</Delivery>");
     }
-    out.push_str("</Deliveries></ListWebhookDeliveriesResponse>");
-    Ok(out)
+    out.push_str("</Deliveries>");
+    close_response(out, "ListWebhookDeliveries");
+    Ok(())
 }

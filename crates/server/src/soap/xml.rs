@@ -20,13 +20,41 @@ pub fn element(out: &mut String, name: &str, value: &str) {
     out.push('>');
 }
 
-pub fn wrap_envelope(version: SoapVersion, body: &str) -> String {
-    [
+/// A response envelope's start, in a buffer the operation's element is then written into, so
+/// the answer is built in one piece rather than wrapped in a copy.
+pub fn open_envelope(version: SoapVersion) -> String {
+    let mut out = String::with_capacity(512);
+    for part in [
         "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"",
         version.namespace(),
         "\"><soap:Body>",
-        body,
-        "</soap:Body></soap:Envelope>",
-    ]
-    .concat()
+    ] {
+        out.push_str(part);
+    }
+    out
+}
+
+pub fn close_envelope(out: &mut String) {
+    out.push_str("</soap:Body></soap:Envelope>");
+}
+
+/// `<{operation}Response xmlns="urn:api-playground:v1">`
+pub fn open_response(out: &mut String, operation: &str) {
+    for part in ["<", operation, "Response xmlns=\"", super::NAMESPACE, "\">"] {
+        out.push_str(part);
+    }
+}
+
+/// `</{operation}Response>`
+pub fn close_response(out: &mut String, operation: &str) {
+    for part in ["</", operation, "Response>"] {
+        out.push_str(part);
+    }
+}
+
+/// `<{operation}Response xmlns="urn:api-playground:v1"/>`, for an operation that answers nothing.
+pub fn empty_response(out: &mut String, operation: &str) {
+    for part in ["<", operation, "Response xmlns=\"", super::NAMESPACE, "\"/>"] {
+        out.push_str(part);
+    }
 }
