@@ -8,6 +8,8 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
+
 use playground_domain::{DomainError, ErrorCode, Operation};
 
 use crate::rate_fields::BudgetLeft;
@@ -73,13 +75,12 @@ tokio::task_local! {
 }
 
 /// Runs `call` with `record` as its slot; answers its output and the slot as the gate left it.
-pub async fn scope<F: Future>(record: CallRecord, call: F) -> (F::Output, CallRecord) {
-    CALL.scope(RefCell::new(record), async move {
-        let output = call.await;
-        let record = CALL.with(|slot| slot.replace(CallRecord::new(Protocol::Http, None)));
-        (output, record)
-    })
-    .await
+/// A combinator rather than an `async fn`, which would hold `call` twice (as its argument and
+/// as the future it awaits) and so double what every request moves.
+pub fn scope<F: Future>(record: CallRecord, call: F) -> impl Future<Output = (F::Output, CallRecord)> {
+    // The closure runs inside the scope: it is called from the inner future's last poll.
+    let answered = call.map(|output| (output, CALL.with(|slot| slot.replace(CallRecord::new(Protocol::Http, None)))));
+    CALL.scope(RefCell::new(record), answered)
 }
 
 /// [`scope`] for a call answered without awaiting (a JSON-RPC call).

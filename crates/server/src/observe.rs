@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use poem::http::{HeaderName, HeaderValue};
 use poem::Response;
 
@@ -59,19 +61,23 @@ impl Observe {
         Begun { protocol, arrived: Instant::now(), knobs, id, target }
     }
 
-    /// Runs the request's `answer` inside its call scope, after its wait.
+    /// Runs the request's `answer` inside its call scope, after its wait. The request counts as
+    /// in flight from its arrival to its answer, the wait included.
+    // Combinators rather than an `async` block, which would hold `answer` twice (as it was
+    // handed over and as it is awaited), and so double what every request moves.
     pub fn serve<F>(&self, begun: Begun, answer: F) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, F>
     where
         F: Future<Output = poem::Result<Response>> + Send,
     {
         let Begun { protocol, arrived, knobs, id, target } = begun;
         let wait = self.rtt + knobs.delay;
-        async move {
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-            let in_flight = self.metrics.in_flight(protocol);
-            let (result, record) = call_scope::scope(CallRecord::new(protocol, knobs.forced), answer).await;
+        let in_flight = self.metrics.in_flight(protocol);
+        let call = call_scope::scope(CallRecord::new(protocol, knobs.forced), answer);
+        let waited = match wait.is_zero() {
+            true => Either::Left(call),
+            false => Either::Right(tokio::time::sleep(wait).then(move |()| call)),
+        };
+        waited.map(move |(result, record)| {
             drop(in_flight);
             let mut response = result.unwrap_or_else(poem::Error::into_response);
             let status = response.status().as_u16();
@@ -82,7 +88,7 @@ impl Observe {
             }
             headers.insert(REQUEST_ID, id.header_value());
             Ok(response)
-        }
+        })
     }
 
     /// Runs one JSON-RPC call of `/ws` inside its call scope. The knobs come from its
