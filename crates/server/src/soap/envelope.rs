@@ -145,6 +145,41 @@ fn in_message<'a>(xml: &'a str, lent: &str) -> Result<&'a str, EnvelopeError> {
         .ok_or_else(|| malformed("a start tag was not read from the message"))
 }
 
+/// Reads a start tag's attributes once: each must be well formed and readable, and the namespace
+/// declarations among them go into the scope.
+fn read_attributes<'a>(
+    tag: &'a str,
+    name_end: usize,
+    scope: &mut Scope<'a>,
+    depth: usize,
+) -> Result<(), EnvelopeError> {
+    // quick-xml's check for a repeated attribute keeps a list of the names it has seen, so it is
+    // asked for only where there is a second attribute to repeat the first.
+    let mut attributes = Attributes::new(tag, name_end);
+    attributes.with_checks(false);
+    let mut count = 0;
+    for attribute in attributes {
+        count += 1;
+        let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
+        // Only a reference, a tab or a line break makes a value differ from what is written.
+        let value = match attribute.value.contains(['&', '\t', '\n', '\r']) {
+            true => attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| malformed(format!("malformed attribute value: {e}")))?,
+            false => attribute.value,
+        };
+        if let Some(prefix) = attribute.key.as_namespace_binding() {
+            scope.declare(prefix, value, depth)?;
+        }
+    }
+    if count > 1 {
+        for attribute in Attributes::new(tag, name_end) {
+            attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 /// A new element from its start tag at `depth`: the bound on depth checked, its attributes read
 /// once (namespace declarations taken into the scope), its name resolved to a namespace.
 fn open_element<'a>(
@@ -158,18 +193,9 @@ fn open_element<'a>(
     }
     let tag = in_message(xml, start)?;
     let name_end = start.name().into_inner().len();
-    for attribute in Attributes::new(tag, name_end) {
-        let attribute = attribute.map_err(|e| malformed(format!("malformed attribute: {e}")))?;
-        // Only a reference, a tab or a line break makes a value differ from what is written.
-        let value = match attribute.value.contains(['&', '\t', '\n', '\r']) {
-            true => attribute
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| malformed(format!("malformed attribute value: {e}")))?,
-            false => attribute.value,
-        };
-        if let Some(prefix) = attribute.key.as_namespace_binding() {
-            scope.declare(prefix, value, depth)?;
-        }
+    // Most tags have no attributes: nothing follows their name.
+    if tag.len() > name_end {
+        read_attributes(tag, name_end, scope, depth)?;
     }
     let qualified_name = &tag[..name_end];
     let (prefix, local_name) = match qualified_name.split_once(':') {
