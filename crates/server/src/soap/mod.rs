@@ -17,6 +17,7 @@ mod xml;
 use std::future::Future;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::future::Either;
 use playground_domain::{Caller, DomainError, Operation, Playground};
 use poem::error::MethodNotAllowedError;
@@ -154,14 +155,15 @@ fn fault_response(version: SoapVersion, error: DomainError) -> Response {
 pub struct SoapEndpoint {
     gate: Arc<Gate>,
     max_body_bytes: usize,
-    wsdl: String,
+    /// Written once at start; each GET shares it rather than copying it.
+    wsdl: Bytes,
     allowed: AllowedMethods,
 }
 
 impl SoapEndpoint {
     pub fn new(gate: Arc<Gate>, max_body_bytes: usize, base_url: &str) -> anyhow::Result<Self> {
         let allowed = AllowedMethods::of_routes(&[(PATH, &[Method::GET, Method::POST])])?;
-        Ok(SoapEndpoint { gate, max_body_bytes, wsdl: wsdl(&format!("{base_url}{PATH}")), allowed })
+        Ok(SoapEndpoint { gate, max_body_bytes, wsdl: Bytes::from(wsdl(&format!("{base_url}{PATH}"))), allowed })
     }
 }
 
