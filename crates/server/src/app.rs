@@ -57,7 +57,6 @@ pub async fn build(
     });
     let get_post: &[Method] = &[Method::GET, Method::POST];
     let allowed = rest::AllowedMethods::of_routes(&[
-        ("/graphql", get_post),
         ("/ws", &[Method::GET]),
         ("/graphql/ws", &[Method::GET]),
         ("/oauth/authorize", get_post),
@@ -72,17 +71,9 @@ pub async fn build(
         .at("/openapi.json", openapi_json)
         .at("/docs", get(rest::swagger_ui::page))
         .at("/docs/assets/:file", get(rest::swagger_ui::asset))
-        .at(
-            "/graphql",
-            get(graphql::endpoint)
-                .post(graphql::endpoint)
-                .data(schemas.clone())
-                .data(graphql::MaxBodyBytes(limits.max_body_bytes))
-                .data(Arc::new(graphql::QueryCache::default())),
-        )
         .at("/graphql/ws", get(graphql::subscriptions).data(schemas.clone()))
         .at("/graphql/assets/:file", get(graphql::graphiql_asset))
-        .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas))
+        .at("/graphql/schema.graphql", get(graphql::sdl).data(schemas.clone()))
         .at(
             "/ws",
             get(ws::endpoint)
@@ -112,6 +103,7 @@ pub async fn build(
         .catch_all_error(rest::catch_all)
         .with(allowed);
     let http: BoxEndpoint<'static, Response> = http.boxed();
+    let graphql = graphql::GraphqlEndpoint::new(schemas, limits.max_body_bytes)?;
     let soap = soap::SoapEndpoint::new(gate.clone(), limits.max_body_bytes, base_url)?;
     let grpc = grpc::routes(gate, limits.max_body_bytes).await?;
     // CORS around everything, gRPC included, so a browser page on another origin can call
@@ -128,7 +120,7 @@ pub async fn build(
         "ratelimit-policy",
         "x-request-id",
     ]);
-    Ok((CorsForBrowsers::new(OnePort::new(grpc, rest, soap, http, observe.clone()), cors), observe))
+    Ok((CorsForBrowsers::new(OnePort::new(grpc, rest, graphql, soap, http, observe.clone()), cors), observe))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.

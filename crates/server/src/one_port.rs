@@ -2,7 +2,7 @@
 //! upgrades on the same socket, and this dispatcher sends every request whose content type is gRPC
 //! (`application/grpc`, `-web`, `-web-text`) to tonic and everything else to poem's routers.
 //! It dispatches before any routing because tonic needs the full `/package.Service/Method` path;
-//! REST, the busiest face, goes straight to its own router too.
+//! REST, the busiest face, goes straight to its own router too, and GraphQL and SOAP to their endpoints.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +19,7 @@ use tonic::service::Routes;
 use tower::ServiceBuilder;
 
 use crate::call_scope::Protocol;
+use crate::graphql::GraphqlEndpoint;
 use crate::grpc::PeerIp;
 use crate::observe::Observe;
 use crate::soap::SoapEndpoint;
@@ -72,7 +73,7 @@ fn protocol_of(request: &Request) -> Protocol {
         Protocol::Grpc
     } else if crate::rest::is_rest(path) {
         Protocol::Rest
-    } else if path == "/graphql" || path.starts_with("/graphql/") {
+    } else if path == crate::graphql::PATH || path.starts_with("/graphql/") {
         Protocol::Graphql
     } else if path == crate::soap::PATH {
         Protocol::Soap
@@ -83,12 +84,14 @@ fn protocol_of(request: &Request) -> Protocol {
     }
 }
 
-/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, `/soap` to SOAP, everything
-/// else to `http`, each request observed on its way (knobs, metrics, access log).
+/// The top-level endpoint: gRPC to tonic, `/api/v1` to the REST lane, `/graphql` to GraphQL,
+/// `/soap` to SOAP, everything else to `http`, each request observed on its way (knobs, metrics,
+/// access log).
 pub struct OnePort<R> {
     grpc: BoxEndpoint<'static, Response>,
     grpc_web: BoxEndpoint<'static, Response>,
     rest: R,
+    graphql: GraphqlEndpoint,
     soap: SoapEndpoint,
     http: BoxEndpoint<'static, Response>,
     observe: Arc<Observe>,
@@ -98,6 +101,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
     pub fn new(
         grpc: Routes,
         rest: R,
+        graphql: GraphqlEndpoint,
         soap: SoapEndpoint,
         http: BoxEndpoint<'static, Response>,
         observe: Arc<Observe>,
@@ -116,7 +120,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
             .map_to_response()
             .boxed();
         let grpc = ServiceBuilder::new().map_response(sync_body).service(grpc).compat().map_to_response().boxed();
-        OnePort { grpc, grpc_web, rest, soap, http, observe }
+        OnePort { grpc, grpc_web, rest, graphql, soap, http, observe }
     }
 
     fn grpc(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, R> {
@@ -160,9 +164,16 @@ impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
         let answer = match protocol {
             Protocol::Grpc => Either::Left(self.grpc(request)),
             Protocol::Rest => Either::Right(Either::Left(self.rest.call(request))),
-            // SOAP's one path answers every method itself, so it needs no router either.
-            Protocol::Soap => Either::Right(Either::Right(Either::Left(self.soap.call(request)))),
-            _ => Either::Right(Either::Right(Either::Right(DynEndpoint::call(self.http.as_ref(), request)))),
+            // GraphQL's and SOAP's one paths answer every method themselves, so they need no
+            // router either.
+            Protocol::Graphql if request.uri().path() == crate::graphql::PATH => {
+                Either::Right(Either::Right(Either::Left(self.graphql.call(request))))
+            }
+            Protocol::Soap => Either::Right(Either::Right(Either::Right(Either::Left(self.soap.call(request))))),
+            _ => Either::Right(Either::Right(Either::Right(Either::Right(DynEndpoint::call(
+                self.http.as_ref(),
+                request,
+            ))))),
         };
         self.observe.serve(begun, answer)
     }

@@ -15,6 +15,7 @@ mod webhooks;
 pub use graphiql::asset as graphiql_asset;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -22,18 +23,25 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{Context, MergedObject, Schema, SimpleObject, ID};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use playground_domain::{Caller, DomainError, Operation, Playground};
-use poem::http::StatusCode;
+use poem::http::header::HeaderName;
+use poem::http::{Method, StatusCode};
 use poem::web::websocket::WebSocket;
 use poem::web::Data;
-use poem::{handler, Body, Request, Response};
+use poem::{handler, Body, Endpoint, Request, Response};
 use time::OffsetDateTime;
 
 use crate::body::{read_limited, BodyError};
 use crate::call_scope::{self, CallRecord, Protocol};
 use crate::credentials::Credentials;
 use crate::gate::Gate;
+use crate::rest::AllowedMethods;
 use loaders::{Loaders, RequestContext};
+
+/// Where queries and mutations are served over HTTP.
+pub const PATH: &str = "/graphql";
 
 #[derive(MergedObject, Default)]
 pub struct Query(users::UserQuery, products::ProductQuery, orders::OrderQuery, webhooks::WebhookQuery);
@@ -49,7 +57,7 @@ pub type PlaygroundSchema = Schema<Query, Mutation, events::EventSubscription>;
 /// error-free runs are kept, so a rejected text is checked in full every time. Bounded: when
 /// full, it starts over.
 #[derive(Default)]
-pub struct QueryCache {
+struct QueryCache {
     documents: parking_lot::Mutex<HashMap<String, ExecutableDocument>>,
 }
 
@@ -75,10 +83,6 @@ impl QueryCache {
         response
     }
 }
-
-/// The request body bound.
-#[derive(Clone, Copy)]
-pub struct MaxBodyBytes(pub usize);
 
 /// Relay's page info.
 #[derive(SimpleObject)]
@@ -209,7 +213,8 @@ fn request_error(status: StatusCode, message: String) -> Response {
 
 /// `X-Playground-Batching: off` resolves nested fields one call per parent, to compare.
 fn batching(request: &Request) -> bool {
-    request.header("x-playground-batching").is_none_or(|value| !value.eq_ignore_ascii_case("off"))
+    const BATCHING: HeaderName = HeaderName::from_static("x-playground-batching");
+    request.headers().get(BATCHING).is_none_or(|value| !value.as_bytes().eq_ignore_ascii_case(b"off"))
 }
 
 /// `/graphql/ws`: subscriptions (and queries) over a WebSocket, graphql-transport-ws or the
@@ -253,40 +258,87 @@ pub fn sdl(schemas: Data<&Schemas>) -> Response {
     Response::builder().content_type("text/plain; charset=utf-8").body(schemas.strict.sdl())
 }
 
-/// `GET /graphql?query=...` and `POST /graphql` with a JSON body.
-#[handler]
-pub async fn endpoint(
-    schemas: Data<&Schemas>,
-    limit: Data<&MaxBodyBytes>,
-    cache: Data<&Arc<QueryCache>>,
-    request: &Request,
-    body: Body,
-) -> Response {
-    if graphiql::wants_page(request) {
-        return graphiql::page();
+/// `/graphql`: GET runs a query from the query string (or, for a browser, shows GraphiQL), POST
+/// runs a request from its JSON body, OPTIONS lists the methods and any other is refused with 405.
+/// The one-port dispatcher hands requests here directly, as it does SOAP's: the schemas, the
+/// query cache and the body bound are held here, not looked up in each request's extensions.
+pub struct GraphqlEndpoint {
+    schemas: Schemas,
+    cache: QueryCache,
+    max_body_bytes: usize,
+    allowed: AllowedMethods,
+}
+
+impl GraphqlEndpoint {
+    pub fn new(schemas: Schemas, max_body_bytes: usize) -> anyhow::Result<Self> {
+        let allowed = AllowedMethods::of_routes(&[(PATH, &[Method::GET, Method::POST])])?;
+        Ok(GraphqlEndpoint { schemas, cache: QueryCache::default(), max_body_bytes, allowed })
     }
-    let parsed = if request.method() == poem::http::Method::GET {
-        async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default())
-            .map_err(|e| e.to_string())
-            .and_then(refuse_mutations)
-    } else {
-        match read_limited(body, limit.0 .0).await {
-            Ok(bytes) => serde_json::from_slice::<async_graphql::Request>(&bytes)
-                .map_err(|e| format!("the body is not a GraphQL request: {e}")),
+
+    /// `POST /graphql`: the body, bounded, read as a GraphQL request.
+    async fn post(&self, body: Body, credentials: Credentials, batching: bool) -> Response {
+        let gql_request = match read_limited(body, self.max_body_bytes).await {
+            Ok(bytes) => match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+                Ok(gql_request) => gql_request,
+                Err(e) => {
+                    return request_error(StatusCode::BAD_REQUEST, format!("the body is not a GraphQL request: {e}"))
+                }
+            },
             Err(BodyError::TooLarge(limit)) => {
                 return request_error(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
             }
-            Err(BodyError::Unreadable(why)) => Err(why),
+            Err(BodyError::Unreadable(why)) => return request_error(StatusCode::BAD_REQUEST, why),
+        };
+        self.execute(gql_request, credentials, batching).await
+    }
+
+    async fn execute(
+        &self,
+        mut gql_request: async_graphql::Request,
+        credentials: Credentials,
+        batching: bool,
+    ) -> Response {
+        gql_request.data = self.schemas.request_data(credentials, batching);
+        // Boxed: the engine's future is large, and this keeps it out of the request's future,
+        // which is moved on its way through the dispatcher.
+        let mut response = Box::pin(self.cache.execute(&self.schemas, gql_request)).await;
+        error::tag_engine_errors(&mut response, self.schemas.max_complexity);
+        json_response(StatusCode::OK, &response)
+    }
+}
+
+impl Endpoint for GraphqlEndpoint {
+    type Output = Response;
+
+    // Not an `async fn`: the credentials and the body are taken from the request first, so the
+    // future does not hold the whole request.
+    fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
+        let answered = |response: Response| Either::Left(std::future::ready(Ok(response)));
+        if let Some(options) = self.allowed.answer_options(&request) {
+            return answered(options);
         }
-    };
-    let gql_request = match parsed {
-        Ok(gql_request) => gql_request,
-        Err(message) => return request_error(StatusCode::BAD_REQUEST, message),
-    };
-    let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
-    let mut gql_request = gql_request;
-    gql_request.data = schemas.request_data(credentials, batching(request));
-    let mut response = cache.execute(&schemas, gql_request).await;
-    error::tag_engine_errors(&mut response, schemas.max_complexity);
-    json_response(StatusCode::OK, &response)
+        let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(&request));
+        let batching = batching(&request);
+        match *request.method() {
+            Method::GET | Method::HEAD => {
+                if graphiql::wants_page(&request) {
+                    return answered(graphiql::page());
+                }
+                let parsed = async_graphql::http::parse_query_string(request.uri().query().unwrap_or_default())
+                    .map_err(|e| e.to_string())
+                    .and_then(refuse_mutations);
+                match parsed {
+                    Ok(gql_request) => {
+                        Either::Right(Either::Left(self.execute(gql_request, credentials, batching).map(Ok)))
+                    }
+                    Err(message) => answered(request_error(StatusCode::BAD_REQUEST, message)),
+                }
+            }
+            Method::POST => {
+                let body = request.take_body();
+                Either::Right(Either::Right(self.post(body, credentials, batching).map(Ok)))
+            }
+            _ => answered(self.allowed.refuse_method(PATH)),
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use poem::error::MethodNotAllowedError;
 use poem::http::{header, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response};
 
@@ -50,6 +51,13 @@ impl AllowedMethods {
         if let Some(allow) = self.lookup(path) {
             response.headers_mut().insert(header::ALLOW, allow.clone());
         }
+    }
+
+    /// The 405 problem for a method a known route does not take, with its `Allow`.
+    pub fn refuse_method(&self, path: &str) -> Response {
+        let mut refused = super::problem_of(MethodNotAllowedError.into());
+        self.add_allow(path, &mut refused);
+        refused
     }
 
     fn lookup(&self, path: &str) -> Option<&HeaderValue> {

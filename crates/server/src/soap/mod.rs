@@ -20,7 +20,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::future::Either;
 use playground_domain::{Caller, DomainError, Operation, Playground};
-use poem::error::MethodNotAllowedError;
 use poem::http::header::CONTENT_TYPE;
 use poem::http::{HeaderValue, Method, StatusCode};
 use poem::{Body, Endpoint, Request, Response};
@@ -31,7 +30,7 @@ use wsdl::wsdl;
 use crate::body::{read_limited, BodyError};
 use crate::credentials::Credentials;
 use crate::gate::Gate;
-use crate::rest::{problem_of, AllowedMethods};
+use crate::rest::AllowedMethods;
 use envelope::{Element, EnvelopeError, SoapVersion};
 use fault::{fault, fault_of_kind, FaultKind};
 
@@ -190,11 +189,7 @@ impl Endpoint for SoapEndpoint {
                 }
                 None => answered(not_soap(&request)),
             },
-            _ => {
-                let mut refused = problem_of(MethodNotAllowedError.into());
-                self.allowed.add_allow(PATH, &mut refused);
-                answered(refused)
-            }
+            _ => answered(self.allowed.refuse_method(PATH)),
         }
     }
 }

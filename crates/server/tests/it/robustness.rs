@@ -431,24 +431,37 @@ async fn the_wsdl_describes_the_real_address_and_both_bindings() {
     let _ = Protocol::Rest;
 }
 
+/// GraphQL's and SOAP's one paths are served past the router, by their own endpoints: each still
+/// lists its methods for OPTIONS and refuses the others with a 405 problem naming them.
 #[tokio::test]
-async fn soap_lists_its_methods_and_refuses_the_others_with_405() {
+async fn graphql_and_soap_list_their_methods_and_refuse_the_others_with_405() {
     let app = spawn_app().await;
-    let url = format!("{}/soap", app.base);
-    let options = app.http.request(reqwest::Method::OPTIONS, &url).send().await.expect("options");
-    assert_eq!(options.status(), 204);
-    assert_eq!(options.headers()["allow"], "GET, POST, HEAD, OPTIONS");
-    for method in [reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {
-        let refused = app.http.request(method.clone(), &url).send().await.expect("refused");
-        assert_eq!(refused.status(), 405, "{method}");
-        assert_eq!(refused.headers()["allow"], "GET, POST, HEAD, OPTIONS", "{method}");
-        assert_eq!(refused.headers()["content-type"], "application/problem+json", "{method}");
-        let problem: Value = refused.json().await.expect("problem body");
-        assert_eq!(problem["status"], 405, "{problem}");
+    for path in ["/graphql", "/soap"] {
+        let url = format!("{}{path}", app.base);
+        let options = app.http.request(reqwest::Method::OPTIONS, &url).send().await.expect("options");
+        assert_eq!(options.status(), 204, "{path}");
+        assert_eq!(options.headers()["allow"], "GET, POST, HEAD, OPTIONS", "{path}");
+        for method in [reqwest::Method::PUT, reqwest::Method::DELETE, reqwest::Method::PATCH] {
+            let refused = app.http.request(method.clone(), &url).send().await.expect("refused");
+            assert_eq!(refused.status(), 405, "{method} {path}");
+            assert_eq!(refused.headers()["allow"], "GET, POST, HEAD, OPTIONS", "{method} {path}");
+            assert_eq!(refused.headers()["content-type"], "application/problem+json", "{method} {path}");
+            let problem: Value = refused.json().await.expect("problem body");
+            assert_eq!(problem["status"], 405, "{problem}");
+        }
     }
-    let head = app.http.head(format!("{url}?wsdl")).send().await.expect("head");
+    let head = app.http.head(format!("{}/soap?wsdl", app.base)).send().await.expect("head");
     assert_eq!(head.status(), 200);
     assert_eq!(head.headers()["content-type"], "text/xml; charset=utf-8");
+    let head = app
+        .http
+        .head(format!("{}/graphql?query=%7B__typename%7D", app.base))
+        .header("x-api-key", "demo-read-key")
+        .send()
+        .await
+        .expect("head");
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
     still_serves(&app).await;
 }
 
