@@ -165,11 +165,15 @@ impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
             Protocol::Grpc => Either::Left(self.grpc(request)),
             Protocol::Rest => Either::Right(Either::Left(self.rest.call(request))),
             // GraphQL's and SOAP's one paths answer every method themselves, so they need no
-            // router either.
+            // router either. Their futures are boxed: they hold the body being read and the
+            // credentials (GraphQL's the whole engine), and unboxed they would set the size of
+            // every protocol's request future, which is moved several times on its way.
             Protocol::Graphql if request.uri().path() == crate::graphql::PATH => {
-                Either::Right(Either::Right(Either::Left(self.graphql.call(request))))
+                Either::Right(Either::Right(Either::Left(Box::pin(self.graphql.call(request)))))
             }
-            Protocol::Soap => Either::Right(Either::Right(Either::Right(Either::Left(self.soap.call(request))))),
+            Protocol::Soap => {
+                Either::Right(Either::Right(Either::Right(Either::Left(Box::pin(self.soap.call(request))))))
+            }
             _ => Either::Right(Either::Right(Either::Right(Either::Right(DynEndpoint::call(
                 self.http.as_ref(),
                 request,

@@ -299,9 +299,7 @@ impl GraphqlEndpoint {
         batching: bool,
     ) -> Response {
         gql_request.data = self.schemas.request_data(credentials, batching);
-        // Boxed: the engine's future is large, and this keeps it out of the request's future,
-        // which is moved on its way through the dispatcher.
-        let mut response = Box::pin(self.cache.execute(&self.schemas, gql_request)).await;
+        let mut response = self.cache.execute(&self.schemas, gql_request).await;
         error::tag_engine_errors(&mut response, self.schemas.max_complexity);
         json_response(StatusCode::OK, &response)
     }
