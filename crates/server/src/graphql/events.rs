@@ -77,7 +77,7 @@ impl EventSubscription {
         after_seq: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Event>>> {
         let gate = ctx.data_unchecked::<Arc<Gate>>().clone();
-        let credentials = &ctx.data_unchecked::<Arc<super::loaders::RequestContext>>().credentials;
+        let credentials = &super::loaders(ctx).request().credentials;
         let after = after_seq.as_ref().map(super::parse_id).transpose().map_err(super::error::graphql_error)?;
         let session = gate.session(credentials).map_err(super::error::graphql_error)?;
         let types = types.map(|types| types.into_iter().map(Into::into).collect());

@@ -34,7 +34,7 @@ impl RequestContext {
 /// every field of one level to be polled, short next to any network round trip.
 const COLLECT_FOR: Duration = Duration::from_micros(200);
 
-/// The request's loaders, each made the first time a field needs it.
+/// The request's context and its loaders, each loader made the first time a field needs it.
 pub struct Loaders {
     gate: Arc<Gate>,
     request: Arc<RequestContext>,
@@ -58,6 +58,11 @@ impl Loaders {
         // A batch runs on a task of its own: its calls are still GraphQL's in `/metrics`.
         let spawn = |batch| tokio::spawn(call_scope::scope(CallRecord::new(Protocol::Graphql, None), batch));
         DataLoader::new(loader(batch), spawn).delay(COLLECT_FOR).max_batch_size(max_batch_size)
+    }
+
+    /// The request these loaders serve.
+    pub fn request(&self) -> &RequestContext {
+        &self.request
     }
 
     pub fn users(&self) -> &DataLoader<UsersById> {

@@ -26,8 +26,8 @@ use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use futures_util::future::Either;
 use futures_util::FutureExt;
 use playground_domain::{Caller, DomainError, Operation, Playground};
-use poem::http::header::HeaderName;
-use poem::http::{Method, StatusCode};
+use poem::http::header::{self, HeaderName};
+use poem::http::{HeaderValue, Method, StatusCode};
 use poem::web::websocket::WebSocket;
 use poem::web::Data;
 use poem::{handler, Body, Endpoint, Request, Response};
@@ -111,12 +111,10 @@ pub struct Schemas {
 }
 
 impl Schemas {
-    /// The per-request data every resolver reads: credential, budget, loaders.
+    /// The per-request data every resolver reads: credential, budget, loaders, in one entry.
     fn request_data(&self, credentials: Credentials, batching: bool) -> async_graphql::Data {
-        let request = RequestContext::new(credentials, batching);
         let mut data = async_graphql::Data::default();
-        data.insert(Loaders::new(self.gate.clone(), request.clone()));
-        data.insert(request);
+        data.insert(Loaders::new(self.gate.clone(), RequestContext::new(credentials, batching)));
         data
     }
 }
@@ -144,11 +142,11 @@ fn call<T>(
     run: impl FnOnce(&Playground, &Caller) -> Result<T, DomainError>,
 ) -> async_graphql::Result<T> {
     let gate = ctx.data_unchecked::<Arc<Gate>>();
-    let request = ctx.data_unchecked::<Arc<RequestContext>>();
+    let request = loaders(ctx).request();
     gate.call_within(&request.budget, &request.credentials, operation, run).map_err(error::graphql_error)
 }
 
-/// The request's batching loaders.
+/// The request's context and its batching loaders.
 fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
@@ -184,7 +182,7 @@ fn rfc3339(at: OffsetDateTime) -> String {
 fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     Response::builder()
         .status(status)
-        .content_type("application/json")
+        .header(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .body(serde_json::to_vec(body).unwrap_or_default())
 }
 
