@@ -55,6 +55,8 @@ impl<B: Body + Unpin> Body for SyncBody<B> {
     }
 }
 
+const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+
 /// Is this request for tonic? gRPC, gRPC-Web and gRPC-Web-text all start with `application/grpc`.
 pub fn is_grpc(headers: &http::HeaderMap) -> bool {
     headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc"))
@@ -127,7 +129,8 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
         if let Some(ip) = crate::peer_ip(&request) {
             request.extensions_mut().insert(PeerIp(ip));
         }
-        let timeout = request.header("grpc-timeout").and_then(crate::grpc::grpc_timeout);
+        let timeout =
+            request.headers().get(GRPC_TIMEOUT).and_then(|value| crate::grpc::grpc_timeout(value.to_str().ok()?));
         let grpc = match (is_grpc_web(request.headers()), request.version()) {
             (true, _) => Some(&self.grpc_web),
             (false, http::Version::HTTP_2) => Some(&self.grpc),

@@ -52,6 +52,12 @@ fn etag_of(body: &[u8]) -> String {
     etag
 }
 
+/// A field's value as text, looked up by its typed name (poem's `Request::header` takes the
+/// name as a string and parses it again on every call).
+fn header_text(request: &Request, name: header::HeaderName) -> Option<&str> {
+    request.headers().get(name).and_then(|value| value.to_str().ok())
+}
+
 /// Does a list of entity tags (`If-None-Match`, `If-Match`) name this one? `*` names any.
 fn listed(header: &str, etag: &str) -> bool {
     header.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
@@ -61,13 +67,13 @@ fn listed(header: &str, etag: &str) -> bool {
 pub fn cached<T: Serialize>(request: &Request, value: &T, cache_control: &'static str) -> Cached<T> {
     let body = serde_json::to_vec(value).unwrap_or_default();
     let etag = etag_of(&body);
-    let current = request.header(header::IF_NONE_MATCH).is_some_and(|tags| listed(tags, &etag));
+    let current = header_text(request, header::IF_NONE_MATCH).is_some_and(|tags| listed(tags, &etag));
     Cached { body: (!current).then_some(body), etag, cache_control, next: None, schema: PhantomData }
 }
 
 /// The `If-Match` check for a write: the current representation's ETag must be listed.
 pub fn if_match<T: Serialize>(request: &Request) -> impl Fn(&T) -> Result<(), DomainError> + '_ {
-    move |current: &T| match request.header(header::IF_MATCH) {
+    move |current: &T| match header_text(request, header::IF_MATCH) {
         None => Ok(()),
         Some(tags) => {
             let etag = etag_of(&serde_json::to_vec(current).unwrap_or_default());
