@@ -31,6 +31,7 @@ pub mod credentials;
 pub mod gate;
 mod graphql;
 mod grpc;
+mod head_timer;
 mod knobs;
 pub mod metrics;
 mod oauth;

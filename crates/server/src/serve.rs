@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::rustls::ServerConfig;
 
+use crate::head_timer::HeadTimer;
 use crate::metrics::GaugeGuard;
 use crate::observe::Observe;
 
@@ -126,7 +127,7 @@ const HEAD_READ_FACTOR: usize = 4;
 fn http_builder(bounds: ConnectionBounds) -> auto::Builder<TokioExecutor> {
     let readable = bounds.max_header_bytes.saturating_mul(HEAD_READ_FACTOR).max(8192);
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(readable);
+    builder.http1().timer(HeadTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).max_buf_size(readable);
     builder.http2().timer(TokioTimer::new()).max_header_list_size(u32::try_from(readable).unwrap_or(u32::MAX));
     builder
 }

@@ -689,3 +689,33 @@ async fn a_json_rpc_batch_over_the_bound_is_one_invalid_request_error() {
         }
     }
 }
+
+/// A client gets a bounded time (10 s) to send a request head: one that sends part of a head and
+/// stalls (slowloris) is cut off, while a connection that is between requests is answered as
+/// soon as its next head arrives.
+#[tokio::test]
+async fn a_request_head_that_stalls_is_cut_off_at_its_bound() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let mut stalled = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    let mut kept_alive = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    let request = format!("GET /healthz HTTP/1.1\r\nhost: {}\r\n\r\n", app.addr);
+    stalled.write_all(b"GET /healthz HTTP/1.1\r\nhost: ").await.expect("send part of a head");
+    let started = std::time::Instant::now();
+
+    let mut answer = [0u8; 256];
+    for _ in 0..2 {
+        kept_alive.write_all(request.as_bytes()).await.expect("send");
+        let read = kept_alive.read(&mut answer).await.expect("read");
+        assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..read]));
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(15), stalled.read_to_end(&mut rest)).await;
+    let waited = started.elapsed();
+    assert!(ended.is_ok(), "the stalled connection was still open after 15 s");
+    assert!(waited >= std::time::Duration::from_secs(9), "cut off after {waited:?}, before its bound");
+    assert!(!rest.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&rest));
+    still_serves(&app).await;
+}
