@@ -59,6 +59,12 @@ use std::net::IpAddr;
 /// The protobuf messages and gRPC clients generated from `proto/`, for Rust callers.
 pub use grpc::pb;
 
+/// A request field's value as text, looked up by its typed name: poem's `Request::header` takes
+/// the name as a string and parses it again on every call.
+fn header_text(request: &poem::Request, name: poem::http::HeaderName) -> Option<&str> {
+    request.headers().get(name).and_then(|value| value.to_str().ok())
+}
+
 /// The address of the peer that sent a request.
 fn peer_ip(request: &poem::Request) -> Option<IpAddr> {
     request.remote_addr().as_socket_addr().map(|addr| addr.ip())

@@ -129,8 +129,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
         if let Some(ip) = crate::peer_ip(&request) {
             request.extensions_mut().insert(PeerIp(ip));
         }
-        let timeout =
-            request.headers().get(GRPC_TIMEOUT).and_then(|value| crate::grpc::grpc_timeout(value.to_str().ok()?));
+        let timeout = crate::header_text(&request, GRPC_TIMEOUT).and_then(crate::grpc::grpc_timeout);
         let grpc = match (is_grpc_web(request.headers()), request.version()) {
             (true, _) => Some(&self.grpc_web),
             (false, http::Version::HTTP_2) => Some(&self.grpc),

@@ -15,6 +15,7 @@ use serde::Serialize;
 use sha1::Digest;
 
 use super::error::IF_MATCH;
+use crate::header_text;
 
 const JSON: &str = "application/json; charset=utf-8";
 
@@ -50,12 +51,6 @@ fn etag_of(body: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(&digest[..12], &mut etag);
     etag.push('"');
     etag
-}
-
-/// A field's value as text, looked up by its typed name (poem's `Request::header` takes the
-/// name as a string and parses it again on every call).
-fn header_text(request: &Request, name: header::HeaderName) -> Option<&str> {
-    request.headers().get(name).and_then(|value| value.to_str().ok())
 }
 
 /// Does a list of entity tags (`If-None-Match`, `If-Match`) name this one? `*` names any.

@@ -183,8 +183,7 @@ fn credentials(request: &Request) -> Credentials {
 /// Refuses bodies over the bound with 413 before they are read (the answer is returned); bodies
 /// of unknown length are cut off at the bound while being read.
 fn bound_body(request: &mut Request, limit: usize) -> Option<Response> {
-    let length =
-        request.headers().get(poem::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let length = crate::header_text(request, poem::http::header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     match length {
         Some(length) if length > limit as u64 => {
             let error = playground_domain::DomainError::invalid(
