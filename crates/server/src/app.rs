@@ -49,9 +49,10 @@ pub async fn build(
         },
         runs: Arc::new(tokio::sync::Semaphore::new(limits.compare_runs)),
     };
-    let rest = rest::service(gate.clone(), base_url, comparisons);
+    let rest_api = rest::api(gate.clone(), comparisons);
+    let rest_document = rest::service(rest_api.clone(), base_url).spec();
     let authorization_server = Arc::new(crate::oauth::AuthorizationServer::new(gate.clone(), settings, base_url));
-    let document = Arc::new(rest::complete_document(&rest.spec(), base_url)?);
+    let document = Arc::new(rest::complete_document(&rest_document, base_url)?);
     let openapi_json = poem::endpoint::make_sync(move |_| {
         Response::builder().content_type("application/json; charset=utf-8").body(document.as_str().to_owned())
     });
@@ -66,7 +67,7 @@ pub async fn build(
     ])?;
     let schemas = graphql::schemas(gate.clone(), limits.graphql_max_depth, limits.graphql_max_complexity);
     let openrpc = ws::OpenRpc::new(&format!("{}/ws", base_url.replacen("http", "ws", 1)));
-    let rest = rest::Lane::new(rest, limits.max_body_bytes)?;
+    let rest = rest::Lane::new(rest_api, &rest_document, limits.max_body_bytes)?;
     let http = Route::new()
         .at("/openapi.json", openapi_json)
         .at("/docs", get(rest::swagger_ui::page))

@@ -138,6 +138,7 @@ const MAX_ARGS_BYTES: usize = 16 << 10;
 const LANE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the compare endpoint needs: this server's own address, and the bound on runs at once.
+#[derive(Clone)]
 pub struct Comparisons {
     /// `None` when the port speaks TLS: the lanes speak plain HTTP and h2c.
     pub target: Option<Target>,

@@ -85,6 +85,12 @@ async fn rest_answers_problem_json_for_every_kind_of_bad_request() {
     let options = app.http.request(reqwest::Method::OPTIONS, &url).send().await.expect("response");
     assert_eq!(options.status(), 204);
     assert_eq!(options.headers()["allow"], "GET, POST, HEAD, OPTIONS");
+    // HEAD is GET's answer without its body: same status and validators.
+    let get = app.http.get(format!("{url}/42")).header("x-api-key", "demo-read-key").send().await.expect("get");
+    let head = app.http.head(format!("{url}/42")).header("x-api-key", "demo-read-key").send().await.expect("head");
+    assert_eq!((head.status().as_u16(), get.status().as_u16()), (200, 200));
+    assert_eq!(head.headers()["etag"], get.headers()["etag"]);
+    assert!(head.bytes().await.expect("head body").is_empty());
     let unauthenticated = app.http.get(format!("{url}/42")).send().await.expect("response");
     assert_eq!(unauthenticated.status(), 401);
     assert!(unauthenticated.headers().contains_key("www-authenticate"));
