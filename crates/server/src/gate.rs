@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
+use governor::state::InMemoryState;
 use governor::{Quota, RateLimiter};
 use playground_domain::events::{EventFeed, FeedItem};
 use playground_domain::{Caller, DomainError, ErrorCode, EventType, Operation, Playground};
@@ -23,11 +23,14 @@ use crate::metrics::{GaugeGuard, Metrics};
 use crate::rate_fields::BudgetLeft;
 use crate::tokens::Tokens;
 
-type KeyedLimiter = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+/// The buckets, by caller. Hashed with foldhash (seeded per process) rather than SipHash: the
+/// bucket is looked up on every call of every protocol, and the key is short.
+type Buckets = dashmap::DashMap<String, InMemoryState, foldhash::fast::RandomState>;
+type KeyedLimiter = RateLimiter<String, Buckets, DefaultClock, StateInformationMiddleware>;
 
 /// One token bucket per caller per tier, shared by all five protocols.
 struct RateLimits {
-    tiers: HashMap<String, Tier>,
+    tiers: HashMap<String, Tier, foldhash::fast::RandomState>,
     clock: DefaultClock,
 }
 
@@ -44,13 +47,14 @@ impl RateLimits {
         let tier = |name: &str, rate: RateTier| {
             let per_second = NonZeroU32::new(rate.per_second).unwrap_or(NonZeroU32::MIN);
             let burst = NonZeroU32::new(rate.burst).unwrap_or(NonZeroU32::MIN);
-            let limiter = RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)).with_middleware();
+            let quota = Quota::per_second(per_second).allow_burst(burst);
+            let limiter: KeyedLimiter = RateLimiter::new(quota, Buckets::default(), DefaultClock::default());
             let window = rate.burst.div_ceil(per_second.get());
             let policy = HeaderValue::from_str(&format!("\"{name}\";q={burst};w={window}"))
                 .unwrap_or(HeaderValue::from_static("\"default\""));
             (name.to_owned(), Tier { name: name.into(), rate, limiter, policy })
         };
-        let mut tiers: HashMap<String, Tier> = settings.tiers.iter().map(|(name, rate)| tier(name, *rate)).collect();
+        let mut tiers: HashMap<_, _, _> = settings.tiers.iter().map(|(name, rate)| tier(name, *rate)).collect();
         let (name, default) = tier(crate::config::DEFAULT_TIER, settings.default_tier);
         tiers.insert(name, default);
         RateLimits { tiers, clock: DefaultClock::default() }
