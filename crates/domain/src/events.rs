@@ -72,7 +72,7 @@ pub struct Event {
     pub seq: u64,
     #[serde(rename = "type")]
     pub event_type: EventType,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub occurred_at: OffsetDateTime,
     pub data: serde_json::Value,
 }

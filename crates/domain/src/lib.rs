@@ -20,6 +20,7 @@ pub mod model;
 pub mod operation;
 pub mod page;
 pub mod playground;
+pub mod rfc3339;
 pub mod seed;
 pub mod webhooks;
 

@@ -19,7 +19,7 @@ pub struct User {
     pub id: u64,
     pub name: String,
     pub email: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
@@ -51,9 +51,9 @@ pub struct Order {
     pub total_cents: i64,
     pub currency: Currency,
     pub status: OrderStatus,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

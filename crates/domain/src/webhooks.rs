@@ -50,7 +50,7 @@ pub struct Delivery {
     pub message_id: String,
     /// 1 for the first attempt.
     pub attempt: u32,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub attempted_at: OffsetDateTime,
     /// The receiver's HTTP status, when it answered.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,7 +69,7 @@ pub struct WebhookView {
     pub url: String,
     /// The event types delivered; empty means every type.
     pub types: Vec<EventType>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::rfc3339")]
     pub created_at: OffsetDateTime,
     pub state: HookState,
     /// Events lost to this hook because its receiver fell too far behind the retained history.

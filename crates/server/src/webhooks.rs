@@ -200,7 +200,7 @@ impl Deliverer {
     async fn deliver(&self, hook: &Webhook, event: &Event) {
         let body = serde_json::to_vec(&Payload {
             event_type: event.event_type.as_str(),
-            timestamp: event.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            timestamp: playground_domain::rfc3339::format(event.occurred_at).unwrap_or_default(),
             data: event,
         })
         .unwrap_or_default();
@@ -296,7 +296,7 @@ const TIMESTAMP_TOLERANCE_SECS: i64 = 300;
 #[oai(rename_all = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub struct Received {
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub received_at: time::OffsetDateTime,
     /// The signature matched the secret of a hook pointing here, within 5 minutes of its timestamp.
     pub verified: bool,

@@ -176,7 +176,7 @@ fn parse_id(id: &ID) -> Result<u64, DomainError> {
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    playground_domain::rfc3339::format(at).unwrap_or_default()
 }
 
 fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {

@@ -33,7 +33,7 @@ pub struct Event {
     #[oai(rename = "type")]
     #[serde(rename = "type")]
     pub event_type: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub occurred_at: OffsetDateTime,
     /// The entity as REST shows it.
     pub data: serde_json::Value,

@@ -69,9 +69,9 @@ pub struct Order {
     /// ISO 4217 code shared by every item.
     pub currency: String,
     pub status: OrderStatus,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

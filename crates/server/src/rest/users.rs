@@ -19,7 +19,7 @@ pub struct User {
     pub name: String,
     /// Unique, stored lower-case.
     pub email: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

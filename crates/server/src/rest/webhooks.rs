@@ -43,7 +43,7 @@ pub struct Webhook {
     pub url: String,
     /// The event types delivered; empty: all.
     pub types: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub created_at: OffsetDateTime,
     /// `active`, or `failing` once an event could not be delivered in all its attempts.
     pub state: String,
@@ -88,7 +88,7 @@ pub struct DeliveryAttempt {
     pub message_id: String,
     /// 1 for the first attempt.
     pub attempt: u32,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "playground_domain::rfc3339")]
     pub attempted_at: OffsetDateTime,
     /// The receiver's HTTP status, when it answered.
     #[oai(skip_serializing_if_is_none)]

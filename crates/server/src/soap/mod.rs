@@ -58,7 +58,7 @@ impl Call<'_> {
 }
 
 fn xs_date_time(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    playground_domain::rfc3339::format(at).unwrap_or_default()
 }
 
 /// Refuses any child element the operation does not define, naming it.

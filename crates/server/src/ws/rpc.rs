@@ -201,6 +201,16 @@ fn opens_with(raw: &RawValue, first: &[u8]) -> bool {
     raw.get().as_bytes().first().is_some_and(|byte| first.contains(byte))
 }
 
+/// The text of a JSON string member, `None` for any other value. One with no escapes is the text
+/// between its quotes as written (serde_json has already checked it); one with escapes is decoded.
+fn string_of(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let written = raw.get();
+    match written.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Some(Cow::Borrowed(inner)),
+        _ => serde_json::from_str(written).ok(),
+    }
+}
+
 /// Params with the call's knobs taken out of them: `params._playground`, which is read only
 /// when the params mention it, so an ordinary call's params are never parsed here.
 fn knobs_of(params: Option<&RawValue>) -> (CallKnobs, Params<'_>) {
@@ -230,10 +240,8 @@ async fn handle_one(connection: &mut Connection, request: &str, arrived: Instant
         _ => return Some(refusal(INVALID_REQUEST, "a request must be a JSON object, each member named once")),
     };
     let valid_id = id.is_none_or(|id| opens_with(id, b"\"-0123456789n"));
-    let method = method.and_then(|method| serde_json::from_str::<Cow<'_, str>>(method.get()).ok());
-    let version_ok = jsonrpc
-        .and_then(|version| serde_json::from_str::<Cow<'_, str>>(version.get()).ok())
-        .is_some_and(|version| version == "2.0");
+    let method = method.and_then(string_of);
+    let version_ok = jsonrpc.and_then(string_of).is_some_and(|version| version == "2.0");
     let params_ok = params.is_none_or(|params| opens_with(params, b"{[n"));
     let (Some(method), true, true, true) = (method, version_ok, valid_id, params_ok) else {
         let id = id.filter(|_| valid_id).unwrap_or(RawValue::NULL);
@@ -267,4 +275,21 @@ pub async fn handle_message(connection: &mut Connection, text: &str, arrived: In
         replies.extend(handle_one(connection, request.get(), arrived).await);
     }
     (!replies.is_empty()).then(|| format!("[{}]", replies.join(",")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_members_are_read_as_written_or_decoded() {
+        fn raw(text: &str) -> &RawValue {
+            serde_json::from_str(text).expect("json")
+        }
+        assert_eq!(string_of(raw(r#""users.get""#)).as_deref(), Some("users.get"));
+        assert_eq!(string_of(raw(r#""users\u002eget""#)).as_deref(), Some("users.get"));
+        assert_eq!(string_of(raw(r#""say \"hi\"""#)).as_deref(), Some(r#"say "hi""#));
+        assert_eq!(string_of(raw("2.0")), None);
+        assert_eq!(string_of(raw("null")), None);
+    }
 }
