@@ -88,18 +88,34 @@ pub fn if_match<T: Serialize>(request: &Request) -> impl Fn(&T) -> Result<(), Do
 
 impl<T: Send> IntoResponse for Cached<T> {
     fn into_response(self) -> Response {
-        let mut response = Response::builder()
-            .header(header::ETAG, self.etag)
-            .header(header::CACHE_CONTROL, HeaderValue::from_static(self.cache_control));
-        if let Some(next) = &self.next {
-            response = response.header(header::LINK, super::json::link_next(next));
+        let has_body = self.body.is_some();
+        let mut response = match self.body {
+            Some(body) => Response::builder().body(body),
+            None => Response::builder().status(StatusCode::NOT_MODIFIED).finish(),
+        };
+        let headers = response.headers_mut();
+        // Room for the fields written after these (the RateLimit fields, the request id, and over
+        // HTTP/2 the length) from the start: a header map that grows moves every entry.
+        headers.reserve(FIELDS_OF_AN_ANSWER);
+        if has_body {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
         }
-        match self.body {
-            Some(body) => response.header(header::CONTENT_TYPE, HeaderValue::from_static(JSON)).body(body),
-            None => response.status(StatusCode::NOT_MODIFIED).finish(),
+        if let Ok(etag) = HeaderValue::try_from(self.etag) {
+            headers.insert(header::ETAG, etag);
         }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(self.cache_control));
+        if let Some(link) =
+            self.next.as_deref().and_then(|next| HeaderValue::try_from(super::json::link_next(next)).ok())
+        {
+            headers.insert(header::LINK, link);
+        }
+        response
     }
 }
+
+/// The most fields a cacheable answer carries: content type, ETag, Cache-Control, Link, the two
+/// RateLimit fields, the request id and the length.
+const FIELDS_OF_AN_ANSWER: usize = 8;
 
 impl<T: Type + Send> ApiResponse for Cached<T> {
     fn meta() -> MetaResponses {
