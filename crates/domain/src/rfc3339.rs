@@ -1,8 +1,8 @@
 //! Timestamps as RFC 3339 text, written the same way by every protocol. Most of the data's
 //! times are whole seconds in UTC, and those are written digit by digit: `time`'s general
-//! formatter costs several times more: a read of one user over JSON-RPC spent about 7 % of its
-//! time there. Any other time goes through `time`'s formatter, so the
-//! text is always what `time` would write.
+//! formatter costs several times more (a read of one user over JSON-RPC spent about 7 % of its
+//! time there). Any other time goes through `time`'s formatter, so the text is always what `time`
+//! would write.
 
 use serde::{Deserializer, Serializer};
 use time::format_description::well_known::Rfc3339;

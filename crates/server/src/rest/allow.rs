@@ -47,7 +47,7 @@ impl AllowedMethods {
     }
 
     /// Adds `Allow` to a 405 for a known route.
-    pub fn add_allow(&self, path: &str, response: &mut Response) {
+    fn add_allow(&self, path: &str, response: &mut Response) {
         if let Some(allow) = self.lookup(path) {
             response.headers_mut().insert(header::ALLOW, allow.clone());
         }

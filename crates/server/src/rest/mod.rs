@@ -165,7 +165,7 @@ impl Lane {
         let mut operations = HashMap::new();
         api.add_routes(&mut operations);
         let router = operations.into_iter().fold(Route::new(), |router, (path, by_method)| {
-            router.at(path, Operations(by_method.into_iter().collect()))
+            router.at(path, Operations { by_method: by_method.into_iter().collect(), allowed: allowed.clone() })
         });
         Ok(Lane { router, allowed, max_body_bytes })
     }
@@ -187,28 +187,25 @@ impl Endpoint for Lane {
         // which its own ready-made endpoint would have inserted.
         let query = UrlQuery(request.params().unwrap_or_default());
         request.extensions_mut().insert(query);
-        let uri = request.uri().clone();
-        let allowed = &self.allowed;
         // Boxed: poem's router is an `async fn` whose future holds the request twice over.
-        Either::Right(Box::pin(self.router.call(request)).map(move |answer| {
-            let mut response = answer.unwrap_or_else(problem_of);
-            if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-                allowed.add_allow(uri.path(), &mut response);
-            }
-            Ok(response)
-        }))
+        Either::Right(Box::pin(self.router.call(request)).map(|answer| Ok(answer.unwrap_or_else(problem_of))))
     }
 }
 
 /// One path's operations by HTTP method. HEAD is answered by GET without its body where the path
-/// has no HEAD of its own; any other method not listed is 405.
-struct Operations(Vec<(Method, BoxEndpoint<'static>)>);
+/// has no HEAD of its own; any other method not listed is 405 with the path's `Allow`.
+struct Operations {
+    by_method: Vec<(Method, BoxEndpoint<'static>)>,
+    allowed: AllowedMethods,
+}
 
 impl Endpoint for Operations {
     type Output = Response;
 
     fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
-        let find = |method: &Method| self.0.iter().find(|(listed, _)| listed == method).map(|(_, operation)| operation);
+        let find = |method: &Method| {
+            self.by_method.iter().find(|(listed, _)| listed == method).map(|(_, operation)| operation)
+        };
         if let Some(operation) = find(request.method()) {
             return Either::Left(operation.call(request));
         }
@@ -222,7 +219,7 @@ impl Endpoint for Operations {
                     })
                 })))
             }
-            None => Either::Right(Either::Right(ready(Err(poem::error::MethodNotAllowedError.into())))),
+            None => Either::Right(Either::Right(ready(Ok(self.allowed.refuse_method(request.uri().path()))))),
         }
     }
 }
