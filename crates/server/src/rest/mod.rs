@@ -162,11 +162,20 @@ impl Lane {
     /// `document` is the OpenAPI document of `api`, from which `Allow` is answered.
     pub fn new(api: RestApi, document: &str, max_body_bytes: usize) -> anyhow::Result<Lane> {
         let allowed = AllowedMethods::of_document(document)?;
-        let mut operations = HashMap::new();
-        api.add_routes(&mut operations);
-        let router = operations.into_iter().fold(Route::new(), |router, (path, by_method)| {
-            router.at(path, Operations { by_method: by_method.into_iter().collect(), allowed: allowed.clone() })
-        });
+        let document: serde_json::Value = serde_json::from_str(document)?;
+        let mut routes = HashMap::new();
+        api.add_routes(&mut routes);
+        let mut router = Route::new();
+        for (path, by_method) in routes {
+            let by_method = by_method
+                .into_iter()
+                .map(|(method, operation)| {
+                    let reads_query = reads_query(&document, &path, &method)?;
+                    Ok(Operation { method, reads_query, endpoint: operation })
+                })
+                .collect::<anyhow::Result<_>>()?;
+            router = router.at(path, Operations { by_method, allowed: allowed.clone() });
+        }
         Ok(Lane { router, allowed, max_body_bytes })
     }
 }
@@ -183,19 +192,56 @@ impl Endpoint for Lane {
         if let Some(too_large) = bound_body(&mut request, self.max_body_bytes) {
             return Either::Left(ready(Ok(too_large)));
         }
-        // poem-openapi's `Query` parameters read the decoded query string from this extension,
-        // which its own ready-made endpoint would have inserted.
-        let query = UrlQuery(request.params().unwrap_or_default());
-        request.extensions_mut().insert(query);
         // Boxed: poem's router is an `async fn` whose future holds the request twice over.
         Either::Right(Box::pin(self.router.call(request)).map(|answer| Ok(answer.unwrap_or_else(problem_of))))
+    }
+}
+
+/// Does the document give this operation parameters in the query string? An error if the
+/// document does not have the operation at all: the lane and the document would disagree.
+/// poem's routes name path parameters by position (`:param0`), the document by name (`{id}`),
+/// so paths are compared with every parameter segment alike.
+fn reads_query(document: &serde_json::Value, route: &str, method: &Method) -> anyhow::Result<bool> {
+    let shape = |path: &str| -> Vec<String> {
+        let parameter = |segment: &str| segment.starts_with(':') || segment.starts_with('{');
+        path.split('/').map(|segment| if parameter(segment) { "{}".to_owned() } else { segment.to_owned() }).collect()
+    };
+    let operation = document["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(path, _)| shape(path) == shape(route))
+        .map(|(_, operations)| &operations[method.as_str().to_ascii_lowercase()])
+        .filter(|operation| operation.is_object());
+    let operation = operation.ok_or_else(|| anyhow::anyhow!("the OpenAPI document has no {method} {route}"))?;
+    let mut parameters = operation["parameters"].as_array().into_iter().flatten();
+    Ok(parameters.any(|parameter| parameter["in"] == "query"))
+}
+
+/// One operation poem-openapi generated, with what it needs from the lane.
+struct Operation {
+    method: Method,
+    /// poem-openapi's `Query` parameters read the decoded query string from an extension its
+    /// own ready-made endpoint would have inserted; it is decoded only for the operations that
+    /// have such parameters.
+    reads_query: bool,
+    endpoint: BoxEndpoint<'static>,
+}
+
+impl Operation {
+    fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send + '_ {
+        if self.reads_query {
+            let query = UrlQuery(request.params().unwrap_or_default());
+            request.extensions_mut().insert(query);
+        }
+        self.endpoint.call(request)
     }
 }
 
 /// One path's operations by HTTP method. HEAD is answered by GET without its body where the path
 /// has no HEAD of its own; any other method not listed is 405 with the path's `Allow`.
 struct Operations {
-    by_method: Vec<(Method, BoxEndpoint<'static>)>,
+    by_method: Vec<Operation>,
     allowed: AllowedMethods,
 }
 
@@ -203,9 +249,7 @@ impl Endpoint for Operations {
     type Output = Response;
 
     fn call(&self, mut request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
-        let find = |method: &Method| {
-            self.by_method.iter().find(|(listed, _)| listed == method).map(|(_, operation)| operation)
-        };
+        let find = |method: &Method| self.by_method.iter().find(|operation| operation.method == method);
         if let Some(operation) = find(request.method()) {
             return Either::Left(operation.call(request));
         }
@@ -257,5 +301,26 @@ fn bound_body(request: &mut Request, limit: usize) -> Option<Response> {
             request.set_body(poem::Body::from(limited));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_read_from_the_document_by_path_shape() -> anyhow::Result<()> {
+        let document = serde_json::json!({"paths": {
+            "/users/{id}/orders": {"get": {"parameters": [
+                {"name": "id", "in": "path"}, {"name": "limit", "in": "query"}
+            ]}, "post": {"parameters": [{"name": "id", "in": "path"}]}},
+            "/users": {"get": {}}
+        }});
+        assert!(reads_query(&document, "/users/:param0/orders", &Method::GET)?);
+        assert!(!reads_query(&document, "/users/:param0/orders", &Method::POST)?);
+        assert!(!reads_query(&document, "/users", &Method::GET)?);
+        assert!(reads_query(&document, "/users", &Method::DELETE).is_err());
+        assert!(reads_query(&document, "/users/:param0", &Method::GET).is_err());
+        Ok(())
     }
 }
