@@ -58,7 +58,7 @@ pub type PlaygroundSchema = Schema<Query, Mutation, events::EventSubscription>;
 /// full, it starts over.
 #[derive(Default)]
 struct QueryCache {
-    documents: parking_lot::Mutex<HashMap<String, ExecutableDocument>>,
+    documents: parking_lot::Mutex<HashMap<String, ExecutableDocument, foldhash::fast::RandomState>>,
 }
 
 const QUERY_CACHE_ENTRIES: usize = 1024;
