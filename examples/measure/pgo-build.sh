@@ -6,9 +6,9 @@
 #
 #   examples/measure/pgo-build.sh [TARGET_DIR]
 #
-# Writes TARGET_DIR/x86_64-unknown-linux-gnu/max/api-playground (TARGET_DIR defaults to
+# Writes TARGET_DIR/HOST/max/api-playground, HOST being rustc's host triple (TARGET_DIR defaults to
 # target/pgo; it is a directory of its own because the instrumented and the guided builds
-# compile every crate with different flags). Takes about 16 minutes on 2 cores: two full builds
+# compile every crate with different flags). Takes about 18 minutes on 2 cores: two full builds
 # and a training run of under a minute.
 #
 # The training run is the server's own `bench` against the instrumented build: each of the six
