@@ -16,8 +16,7 @@ pub struct AllowedMethods {
 
 impl AllowedMethods {
     /// The REST paths and methods of an OpenAPI document, as the document writes them.
-    pub fn of_document(openapi_json: &str) -> anyhow::Result<Self> {
-        let document: serde_json::Value = serde_json::from_str(openapi_json)?;
+    pub fn of_document(document: &serde_json::Value) -> anyhow::Result<Self> {
         let mut routes = Vec::new();
         for (path, operations) in document["paths"].as_object().into_iter().flatten() {
             let methods: Vec<Method> = operations

@@ -161,8 +161,8 @@ pub struct Lane {
 impl Lane {
     /// `document` is the OpenAPI document of `api`, from which `Allow` is answered.
     pub fn new(api: RestApi, document: &str, max_body_bytes: usize) -> anyhow::Result<Lane> {
-        let allowed = AllowedMethods::of_document(document)?;
         let document: serde_json::Value = serde_json::from_str(document)?;
+        let allowed = AllowedMethods::of_document(&document)?;
         let mut routes = HashMap::new();
         api.add_routes(&mut routes);
         let mut router = Route::new();
@@ -206,11 +206,12 @@ fn reads_query(document: &serde_json::Value, route: &str, method: &Method) -> an
         let parameter = |segment: &str| segment.starts_with(':') || segment.starts_with('{');
         path.split('/').map(|segment| if parameter(segment) { "{}".to_owned() } else { segment.to_owned() }).collect()
     };
+    let route_shape = shape(route);
     let operation = document["paths"]
         .as_object()
         .into_iter()
         .flatten()
-        .find(|(path, _)| shape(path) == shape(route))
+        .find(|(path, _)| shape(path) == route_shape)
         .map(|(_, operations)| &operations[method.as_str().to_ascii_lowercase()])
         .filter(|operation| operation.is_object());
     let operation = operation.ok_or_else(|| anyhow::anyhow!("the OpenAPI document has no {method} {route}"))?;
