@@ -6,6 +6,7 @@ mod admin;
 mod discover;
 mod error;
 mod events;
+mod handshake;
 mod orders;
 mod products;
 mod rpc;
@@ -15,15 +16,18 @@ mod webhooks;
 use std::sync::Arc;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig, WebSocketStream};
 use poem::web::Data;
-use poem::{handler, IntoResponse, Request};
+use poem::{handler, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 use playground_domain::Scope;
 
 use crate::credentials::{Credentials, Session};
 use crate::gate::Gate;
 use crate::observe::Observe;
+use handshake::Socket;
 
 /// The bounds of one connection.
 #[derive(Clone, Copy)]
@@ -65,13 +69,12 @@ const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[handler]
 pub fn endpoint(
-    ws: WebSocket,
     request: &Request,
     gate: Data<&Arc<Gate>>,
     limits: Data<&ConnectionLimits>,
     openrpc: Data<&OpenRpc>,
     observe: Data<&Arc<Observe>>,
-) -> impl IntoResponse {
+) -> Response {
     let credentials = Credentials::from_http(request.headers(), request.uri().query(), crate::peer_ip(request));
     let gate = gate.0.clone();
     let limits = *limits.0;
@@ -84,14 +87,17 @@ pub fn endpoint(
         .read_buffer_size(IDLE_READ_BUFFER);
     let openrpc = openrpc.0 .0.clone();
     let observe = observe.0.clone();
-    ws.config(config).on_upgrade(move |socket| serve_connection(gate, credentials, limits, openrpc, observe, socket))
+    handshake::upgrade(request, config, move |socket| {
+        serve_connection(gate, credentials, limits, openrpc, observe, socket)
+    })
 }
 
 /// Sends a close frame and waits briefly for the client's, so the client reads the reason
 /// instead of seeing the connection reset.
-async fn close(mut socket: WebSocketStream, code: CloseCode, reason: String) {
+async fn close(mut socket: Socket, code: CloseCode, reason: String) {
+    let frame = CloseFrame { code, reason: reason.into() };
     // A reader that stopped reading may never take the close frame: give up after a while.
-    let sent = tokio::time::timeout(CLOSE_HANDSHAKE, socket.send(Message::close_with(code, reason))).await;
+    let sent = tokio::time::timeout(CLOSE_HANDSHAKE, socket.send(Message::Close(Some(frame)))).await;
     if matches!(sent, Ok(Ok(()))) {
         let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async { while let Some(Ok(_)) = socket.next().await {} }).await;
     }
@@ -107,14 +113,14 @@ enum Step {
 
 async fn handle(
     connection: &mut rpc::Connection,
-    message: std::io::Result<Message>,
+    message: Result<Message, tokio_tungstenite::tungstenite::Error>,
     limit: usize,
     arrived: std::time::Instant,
 ) -> Step {
-    let text = match message {
-        Ok(Message::Text(text)) => text,
-        Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
-        Ok(Message::Ping(_) | Message::Pong(_)) => return Step::Nothing,
+    let text = match &message {
+        Ok(Message::Text(text)) => std::borrow::Cow::Borrowed(text.as_str()),
+        Ok(Message::Binary(bytes)) => String::from_utf8_lossy(bytes),
+        Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => return Step::Nothing,
         Ok(Message::Close(_)) | Err(_) => return Step::Stop,
     };
     if text.len() > limit {
@@ -132,7 +138,7 @@ async fn serve_connection(
     limits: ConnectionLimits,
     openrpc: Arc<serde_json::Value>,
     observe: Arc<Observe>,
-    mut socket: WebSocketStream,
+    mut socket: Socket,
 ) {
     let (limit, ping_interval) = (limits.max_message_bytes, limits.ping_interval);
     let session = gate.session(&credentials);
@@ -176,7 +182,7 @@ async fn serve_connection(
                 loop {
                     match step {
                         Step::Reply(reply) => {
-                            if socket.feed(Message::Text(reply)).await.is_err() {
+                            if socket.feed(Message::Text(reply.into())).await.is_err() {
                                 return;
                             }
                         }
@@ -206,7 +212,7 @@ async fn serve_connection(
                     }
                 }
                 for notification in batch {
-                    if socket.feed(Message::Text(notification)).await.is_err() {
+                    if socket.feed(Message::Text(notification.into())).await.is_err() {
                         return;
                     }
                 }
@@ -234,7 +240,7 @@ async fn serve_connection(
                     return;
                 }
                 awaiting_pong = true;
-                if socket.send(Message::Ping(Vec::new())).await.is_err() {
+                if socket.send(Message::Ping(Bytes::new())).await.is_err() {
                     return;
                 }
             }

@@ -331,6 +331,48 @@ async fn websocket_can_authenticate_with_an_auth_call_and_refuses_bad_handshakes
     }
 }
 
+#[tokio::test]
+async fn ws_answers_requests_that_are_no_websocket_handshake_with_problem_json() {
+    let app = spawn_app().await;
+    let url = format!("{}/ws", app.base);
+    let handshake = [
+        ("upgrade", "websocket"),
+        ("connection", "keep-alive, Upgrade"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    // A plain GET, an unknown version and a missing key: each names what is missing.
+    for (leave_out, version, status, detail) in [
+        (Some("upgrade"), "13", 426, "Upgrade: websocket"),
+        (None, "8", 426, "version 13"),
+        (Some("sec-websocket-key"), "13", 400, "Sec-WebSocket-Key"),
+    ] {
+        let mut request = app.http.get(&url);
+        for (name, value) in handshake.iter().filter(|(name, _)| Some(*name) != leave_out) {
+            request = request.header(*name, if *name == "sec-websocket-version" { version } else { value });
+        }
+        let response = request.send().await.expect("get /ws");
+        assert_eq!(response.status().as_u16(), status, "without {leave_out:?}, version {version}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(response.headers()["sec-websocket-version"], "13");
+        let problem: Value = response.json().await.expect("problem+json");
+        assert_eq!(problem["code"], "INVALID_ARGUMENT");
+        assert!(problem["detail"].as_str().is_some_and(|d| d.contains(detail)), "{problem}");
+    }
+    // The handshake itself is answered with the accept value of RFC 6455's own example.
+    let mut raw = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://")).await.expect("connect");
+    let head = format!(
+        "GET /ws HTTP/1.1\r\nhost: x\r\n{}\r\n",
+        handshake.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect::<String>()
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut raw, head.as_bytes()).await.expect("write");
+    let mut answer = vec![0; 1024];
+    let read = tokio::io::AsyncReadExt::read(&mut raw, &mut answer).await.expect("read");
+    let answer = String::from_utf8_lossy(&answer[..read]).to_lowercase();
+    assert!(answer.starts_with("http/1.1 101"), "{answer}");
+    assert!(answer.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="), "{answer}");
+}
+
 async fn soap(app: &TestApp, content_type: &str, body: String) -> (u16, Value, String) {
     let response = app
         .http
