@@ -8,7 +8,7 @@
 #
 # Writes TARGET_DIR/HOST/max/api-playground, HOST being rustc's host triple (TARGET_DIR defaults to
 # target/pgo; it is a directory of its own because the instrumented and the guided builds
-# compile every crate with different flags). Takes about 18 minutes on 2 cores: two full builds
+# compile every crate with different flags). Takes 18 to 25 minutes on 2 cores: two full builds
 # and a training run of under a minute.
 #
 # The training run is the server's own `bench` against the instrumented build: each of the six
