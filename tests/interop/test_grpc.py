@@ -73,7 +73,10 @@ def test_every_method_of_every_service(pb, channel):
     assert len(products.ListProducts(p.ListProductsRequest(page_size=5), metadata=KEY).products) == 5
     stock = products.GetProduct(p.GetProductRequest(id=1), metadata=KEY).product.stock
 
-    watch = events.WatchEvents(e.WatchEventsRequest(types=[e.EVENT_TYPE_ORDER_CREATED]), metadata=KEY)
+    watch = events.WatchEvents(e.WatchEventsRequest(types=[e.EVENT_TYPE_ORDER_CREATED]), metadata=KEY, timeout=30)
+    # grpcio starts the call in the background: its headers mean the server has subscribed, so
+    # the order below cannot be created before the watch is listening.
+    watch.initial_metadata()
     item = o.NewOrderItem(product_id=1, quantity=2)
     order = orders.CreateOrder(o.CreateOrderRequest(user_id=3, items=[item]), metadata=KEY).order
     assert order.status == o.ORDER_STATUS_PENDING and order.total_cents > 0

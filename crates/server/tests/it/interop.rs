@@ -13,7 +13,7 @@ fn python_reference_clients_agree_with_the_server() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let venv = root.join(".venv/bin/python");
     let python = if venv.exists() { venv } else { PathBuf::from("python3") };
-    let requirements = Command::new(&python).args(["-c", "import zeep, lxml, pytest, requests, grpc, grpc_tools, grpc_reflection, grpc_health, grpc_status, websockets, gql, schemathesis, playwright, jwt, cryptography, authlib, standardwebhooks"]).output();
+    let requirements = Command::new(&python).args(["-c", "import zeep, lxml, pytest, requests, grpc, grpc_tools, grpc_reflection, grpc_health, grpc_status, websockets, gql, schemathesis, playwright, jwt, cryptography, authlib, standardwebhooks, pytest_timeout"]).output();
     if !requirements.is_ok_and(|output| output.status.success()) {
         let message = "the Python interop clients are not installed: pip install -r tests/interop/requirements.txt";
         assert!(std::env::var("PLAYGROUND_INTEROP").as_deref() != Ok("required"), "{message}");
@@ -21,7 +21,9 @@ fn python_reference_clients_agree_with_the_server() {
         return;
     }
     let output = Command::new(&python)
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/interop"])
+        // A test that waits forever (a stream for an event it missed) fails after five minutes,
+        // with its stack, instead of holding up the whole suite.
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=300", "tests/interop"])
         .env("PLAYGROUND_BIN", env!("CARGO_BIN_EXE_api-playground"))
         .current_dir(&root)
         .output()
