@@ -14,17 +14,18 @@ use poem::{get, Endpoint, EndpointExt, Response, Route};
 use crate::config::Settings;
 use crate::gate::{Gate, Shutdown};
 use crate::observe::Observe;
-use crate::one_port::{CorsForBrowsers, OnePort};
-use crate::serve::ConnectionBounds;
+use crate::one_port::{CorsForBrowsers, GrpcLane, OnePort};
+use crate::serve::{ConnectionBounds, Lanes};
 use crate::{graphql, grpc, oauth, ops, rest, soap, web, ws};
 
-/// Every protocol's endpoint on one router, behind the one-port dispatcher; and what observes
-/// each call, which the accept loop also needs (the simulated round trip, open connections).
+/// Every protocol's endpoint on one router, behind the one-port dispatcher, beside the lane of
+/// plain gRPC; and what observes each call, which the accept loop also needs (the simulated round
+/// trip, open connections).
 pub async fn build(
     settings: &Settings,
     base_url: &str,
     shutdown: Shutdown,
-) -> anyhow::Result<(impl Endpoint<Output = Response>, Arc<Observe>)> {
+) -> anyhow::Result<(Lanes<impl Endpoint<Output = Response>>, Arc<Observe>)> {
     let webhooks = playground_domain::webhooks::Webhooks::with_check(crate::webhooks::target_check(
         settings.webhook_allow.clone(),
     ));
@@ -121,7 +122,9 @@ pub async fn build(
         "ratelimit-policy",
         "x-request-id",
     ]);
-    Ok((CorsForBrowsers::new(OnePort::new(grpc, rest, graphql, soap, http, observe.clone()), cors), observe))
+    let grpc_lane = GrpcLane::new(grpc.clone(), observe.clone());
+    let endpoint = CorsForBrowsers::new(OnePort::new(grpc, rest, graphql, soap, http, observe.clone()), cors);
+    Ok((Lanes { grpc: grpc_lane, endpoint }, observe))
 }
 
 /// The start-up banner: where each protocol lives and how to call it.
@@ -208,7 +211,7 @@ async fn serve_until(
     let scheme = if settings.tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{addr}");
     let (trigger, signal) = Shutdown::new();
-    let (endpoint, observe) = build(&settings, &base_url, signal).await?;
+    let (lanes, observe) = build(&settings, &base_url, signal).await?;
     if announce == Announce::Banner {
         println!("listening on {base_url}");
         println!("{}", banner(&settings, &base_url, addr));
@@ -222,7 +225,7 @@ async fn serve_until(
         max_connections: settings.limits.max_connections,
         max_header_bytes: settings.limits.max_header_bytes,
     };
-    crate::serve::run_until(listener, settings.tls.clone(), endpoint, bounds, observe, drained).await
+    crate::serve::run_until(listener, settings.tls.clone(), lanes, bounds, observe, drained).await
 }
 
 /// A server with the demo data on a free loopback port, quiet, for `bench` and `compare` without

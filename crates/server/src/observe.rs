@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::Either;
 use futures_util::FutureExt;
-use poem::http::{HeaderName, HeaderValue};
-use poem::Response;
+use poem::http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use crate::call_scope::{self, CallRecord, Protocol};
 use crate::knobs::{CallKnobs, DELAY_HEADER, FAIL_HEADER};
@@ -45,8 +44,7 @@ impl Observe {
 
     /// What is read of an HTTP request (a REST call, a GraphQL query, a gRPC call, a SOAP call,
     /// or anything else on the port) before it is handed on.
-    pub fn begin(&self, protocol: Protocol, request: &poem::Request) -> Begun {
-        let headers = request.headers();
+    pub fn begin(&self, protocol: Protocol, method: &Method, path: &str, headers: &HeaderMap) -> Begun {
         // One pass over the few fields a request carries, rather than three lookups that each
         // hash a name: most requests have none of these.
         let (mut has_knobs, mut client_id) = (false, None);
@@ -66,7 +64,7 @@ impl Observe {
             .map_or_else(|| self.ids.next(), |id| RequestId::Client(id.clone()));
         // Only the path: a query string may carry an access token.
         let target = tracing::enabled!(target: "access", tracing::Level::INFO)
-            .then(|| Target { method: request.method().as_str().to_owned(), path: request.uri().path().to_owned() });
+            .then(|| Target { method: method.as_str().to_owned(), path: path.to_owned() });
         Begun { protocol, arrived: Instant::now(), knobs, id, target }
     }
 
@@ -74,9 +72,9 @@ impl Observe {
     /// in flight from its arrival to its answer, the wait included.
     // Combinators rather than an `async` block, which would hold `answer` twice (as it was
     // handed over and as it is awaited), and so double what every request moves.
-    pub fn serve<F>(&self, begun: Begun, answer: F) -> impl Future<Output = poem::Result<Response>> + Send + use<'_, F>
+    pub fn serve<F>(&self, begun: Begun, answer: F) -> impl Future<Output = F::Output> + Send + use<'_, F>
     where
-        F: Future<Output = poem::Result<Response>> + Send,
+        F: Future<Output: Answer> + Send,
     {
         let Begun { protocol, arrived, knobs, id, target } = begun;
         let wait = self.rtt + knobs.delay;
@@ -86,17 +84,15 @@ impl Observe {
             true => Either::Left(call),
             false => Either::Right(tokio::time::sleep(wait).then(move |()| call)),
         };
-        waited.map(move |(result, record)| {
+        waited.map(move |(answer, record)| {
             drop(in_flight);
-            let mut response = result.unwrap_or_else(poem::Error::into_response);
-            let status = response.status().as_u16();
-            self.finish(&id, &record, arrived, target.as_ref().map(|target| (target, status)));
-            let headers = response.headers_mut();
-            if let Some(budget) = record.budget {
-                crate::rate_fields::write(headers, budget);
-            }
-            headers.insert(REQUEST_ID, id.header_value());
-            Ok(response)
+            answer.marked(|status, headers| {
+                self.finish(&id, &record, arrived, target.as_ref().map(|target| (target, status)));
+                if let Some(budget) = record.budget {
+                    crate::rate_fields::write(headers, budget);
+                }
+                headers.insert(REQUEST_ID, id.header_value());
+            })
         })
     }
 
@@ -135,6 +131,28 @@ impl Observe {
             path = http.map(|(target, _)| target.path.as_str()),
             status = http.map(|(_, status)| status),
         );
+    }
+}
+
+/// An HTTP answer, as the observer reads and marks it: poem's, or the one the gRPC lane hands
+/// straight to hyper.
+pub trait Answer {
+    /// The answer, with `mark` given its status and its header fields to add to.
+    fn marked(self, mark: impl FnOnce(u16, &mut HeaderMap)) -> Self;
+}
+
+impl Answer for poem::Result<poem::Response> {
+    fn marked(self, mark: impl FnOnce(u16, &mut HeaderMap)) -> Self {
+        let mut response = self.unwrap_or_else(poem::Error::into_response);
+        mark(response.status().as_u16(), response.headers_mut());
+        Ok(response)
+    }
+}
+
+impl<B> Answer for http::Response<B> {
+    fn marked(mut self, mark: impl FnOnce(u16, &mut HeaderMap)) -> Self {
+        mark(self.status().as_u16(), self.headers_mut());
+        self
     }
 }
 

@@ -3,6 +3,8 @@
 //! (`application/grpc`, `-web`, `-web-text`) to tonic and everything else to poem's routers.
 //! It dispatches before any routing because tonic needs the full `/package.Service/Method` path;
 //! REST, the busiest face, goes straight to its own router too, and GraphQL and SOAP to their endpoints.
+//! Plain gRPC over HTTP/2 needs no poem at all: the accept loop hands it to [`GrpcLane`] as hyper
+//! read it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +12,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::future::Either;
+use futures_util::FutureExt;
 use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
 use poem::endpoint::{BoxEndpoint, DynEndpoint, TowerCompatExt};
 use poem::middleware::{Cors, CorsEndpoint};
 use poem::{Endpoint, EndpointExt, Middleware, Request, Response};
@@ -22,6 +26,7 @@ use crate::call_scope::Protocol;
 use crate::graphql::GraphqlEndpoint;
 use crate::grpc::PeerIp;
 use crate::observe::Observe;
+use crate::serve::ResponseBody;
 use crate::soap::SoapEndpoint;
 
 /// tonic's response body is `Send` but not `Sync`, which poem requires. `SyncWrapper` makes it
@@ -55,8 +60,6 @@ impl<B: Body + Unpin> Body for SyncBody<B> {
     }
 }
 
-const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
-
 /// Is this request for tonic? gRPC, gRPC-Web and gRPC-Web-text all start with `application/grpc`.
 pub fn is_grpc(headers: &http::HeaderMap) -> bool {
     headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc"))
@@ -83,6 +86,54 @@ fn protocol_of(request: &Request) -> Protocol {
         Protocol::Ws
     } else {
         Protocol::Http
+    }
+}
+
+/// Plain gRPC over HTTP/2 (not gRPC-Web, not from a browser page), from hyper straight to tonic,
+/// observed as every call is. Through poem, each call and its answer would be converted to poem's
+/// types and back, and its message read through poem's body; gRPC needs none of poem's routing.
+pub struct GrpcLane {
+    routes: Routes,
+    observe: Arc<Observe>,
+}
+
+impl GrpcLane {
+    pub fn new(routes: Routes, observe: Arc<Observe>) -> GrpcLane {
+        GrpcLane { routes, observe }
+    }
+
+    /// Does this request take the lane? A request with `Origin` comes from a page and goes
+    /// through the CORS layer, and gRPC-Web and gRPC over HTTP/1.1 go through the dispatcher.
+    pub fn takes<B>(request: &http::Request<B>) -> bool {
+        let headers = request.headers();
+        // Method and version first: they are read without a lookup, and every gRPC call is a POST.
+        request.method() == http::Method::POST
+            && request.version() == http::Version::HTTP_2
+            && is_grpc(headers)
+            && !is_grpc_web(headers)
+            && !headers.contains_key(http::header::ORIGIN)
+    }
+
+    /// One call: its peer's address for the anonymous budget, its deadline, its observation.
+    pub fn call<B>(
+        &self,
+        mut request: http::Request<B>,
+        peer: std::net::IpAddr,
+    ) -> impl Future<Output = http::Response<ResponseBody>> + Send + use<'_, B>
+    where
+        B: Body<Data = bytes::Bytes, Error: Into<tower::BoxError>> + Send + 'static,
+    {
+        let begun = self.observe.begin(Protocol::Grpc, request.method(), request.uri().path(), request.headers());
+        let timeout = crate::grpc::timeout_of(request.headers());
+        request.extensions_mut().insert(PeerIp(peer));
+        let call = tower::ServiceExt::oneshot(self.routes.clone(), request).map(|answer| {
+            let Ok(mut response) = answer;
+            crate::grpc::restate_oversized_message(response.headers_mut());
+            response
+        });
+        let answer = crate::grpc::within(timeout, call, tonic::Status::into_http)
+            .map(|response| response.map(|body| ResponseBody::new(SyncBody::new(body).map_err(std::io::Error::other))));
+        self.observe.serve(begun, answer)
     }
 }
 
@@ -129,7 +180,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
         if let Some(ip) = crate::peer_ip(&request) {
             request.extensions_mut().insert(PeerIp(ip));
         }
-        let timeout = crate::header_text(&request, GRPC_TIMEOUT).and_then(crate::grpc::grpc_timeout);
+        let timeout = crate::grpc::timeout_of(request.headers());
         let grpc = match (is_grpc_web(request.headers()), request.version()) {
             (true, _) => Some(&self.grpc_web),
             (false, http::Version::HTTP_2) => Some(&self.grpc),
@@ -144,13 +195,7 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
                     "gRPC needs HTTP/2 (h2, or h2c with prior knowledge); over HTTP/1.1 use gRPC-Web",
                 )));
             };
-            // Deadlines: a call not answered within its grpc-timeout gets DEADLINE_EXCEEDED.
-            match timeout {
-                Some(timeout) => {
-                    tokio::time::timeout(timeout, call).await.unwrap_or_else(|_| Ok(crate::grpc::deadline_exceeded()))
-                }
-                None => call.await,
-            }
+            crate::grpc::within(timeout, call, |expired| Ok(crate::grpc::trailers_only(expired))).await
         }
     }
 }
@@ -162,7 +207,7 @@ impl<R: Endpoint<Output = Response>> Endpoint for OnePort<R> {
     // kept at this level, so the request's future stays small.
     fn call(&self, request: Request) -> impl Future<Output = poem::Result<Response>> + Send {
         let protocol = protocol_of(&request);
-        let begun = self.observe.begin(protocol, &request);
+        let begun = self.observe.begin(protocol, request.method(), request.uri().path(), request.headers());
         let answer = match protocol {
             Protocol::Grpc => Either::Left(self.grpc(request)),
             Protocol::Rest => Either::Right(Either::Left(self.rest.call(request))),

@@ -1,7 +1,8 @@
 //! The accept loop under the one port. hyper serves each connection (TLS first, when configured)
-//! as HTTP/1.1, h2c or HTTP/2 with upgrades, and hands every request to the one endpoint. The
-//! loop owns the connection-level bounds: how many connections, how large a header block, how
-//! long a client may take to send one, and how long a shutdown waits for answers in flight.
+//! as HTTP/1.1, h2c or HTTP/2 with upgrades, and hands every request to the one endpoint, or plain
+//! gRPC over HTTP/2 to its own lane. The loop owns the connection-level bounds: how many
+//! connections, how large a header block, how long a client may take to send one, and how long a
+//! shutdown waits for answers in flight.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -28,9 +30,10 @@ use tokio_rustls::rustls::ServerConfig;
 use crate::head_timer::HeadTimer;
 use crate::metrics::GaugeGuard;
 use crate::observe::Observe;
+use crate::one_port::GrpcLane;
 
-/// What hyper hands back: poem's response body, boxed once.
-type ResponseBody = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+/// What hyper hands back: poem's response body, or tonic's, boxed once.
+pub type ResponseBody = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,13 +51,19 @@ pub struct ConnectionBounds {
     pub max_header_bytes: usize,
 }
 
-/// Serves `endpoint` on `listener` until `shutdown` resolves, then lets answers in flight finish
+/// Where the accept loop hands a request: plain gRPC over HTTP/2 to its lane, all else to poem.
+pub struct Lanes<E> {
+    pub grpc: GrpcLane,
+    pub endpoint: E,
+}
+
+/// Serves `lanes` on `listener` until `shutdown` resolves, then lets answers in flight finish
 /// (up to [`DRAIN_TIMEOUT`]). With `--simulate-rtt`, each new connection first waits one round
 /// trip (the TCP handshake), and a TLS one another (the TLS 1.3 handshake).
 pub async fn run_until<E>(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
-    endpoint: E,
+    lanes: Lanes<E>,
     bounds: ConnectionBounds,
     observe: Arc<Observe>,
     shutdown: impl Future<Output = ()>,
@@ -63,7 +72,7 @@ where
     E: Endpoint<Output = Response> + 'static,
 {
     let local = LocalAddr(listener.local_addr()?.into());
-    let endpoint = Arc::new(endpoint);
+    let lanes = Arc::new(lanes);
     let http = Arc::new(http_builder(bounds));
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let slots = Arc::new(Semaphore::new(bounds.max_connections));
@@ -91,7 +100,7 @@ where
         let rtt = observe.rtt();
         let connection = Connection {
             max_header_bytes: bounds.max_header_bytes,
-            endpoint: endpoint.clone(),
+            lanes: lanes.clone(),
             http: http.clone(),
             local: local.clone(),
             peer,
@@ -196,7 +205,7 @@ impl AsyncWrite for Counted {
 /// One accepted connection and what serving it needs.
 struct Connection<E> {
     max_header_bytes: usize,
-    endpoint: Arc<E>,
+    lanes: Arc<Lanes<E>>,
     http: Arc<auto::Builder<TokioExecutor>>,
     local: LocalAddr,
     peer: SocketAddr,
@@ -208,25 +217,26 @@ impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
     where
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        let Connection { max_header_bytes, endpoint, http, local, peer, watcher } = self;
+        let Connection { max_header_bytes, lanes, http, local, peer, watcher } = self;
         let remote = RemoteAddr(peer.into());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let endpoint = endpoint.clone();
-            let too_large =
-                (head_bytes(&request) > max_header_bytes).then(|| head_too_large(&request, max_header_bytes));
+            let lanes = lanes.clone();
+            let too_large = head_bytes(&request) > max_header_bytes;
+            // Each lane's future in a box of its own size: a request's future (the request, its
+            // call scope, knobs and answer) is over a kilobyte, and hyper moves it, into a task of
+            // its own for each HTTP/2 stream; a box moves as a pointer.
+            if !too_large && GrpcLane::takes(&request) {
+                return Either::Right(Box::pin(async move { Ok(lanes.grpc.call(request, peer.ip()).await) }));
+            }
+            let refusal = too_large.then(|| head_too_large(&request, max_header_bytes));
             let request = poem::Request::from((request, local.clone(), remote.clone(), scheme.clone()));
-            // Boxed: a request's future (the request, its call scope, knobs and answer) is over a
-            // kilobyte, and hyper moves it, into a task of its own for each HTTP/2 stream; a box
-            // moves as a pointer.
-            Box::pin(async move {
-                let answer = match too_large {
+            Either::Left(Box::pin(async move {
+                let answer = match refusal {
                     Some(refusal) => refusal,
-                    // Through the reference, not `Arc`'s own `Endpoint`, whose `async` wrapper would hold
-                    // the inner future and copy it once more.
-                    None => endpoint.as_ref().call(request).await.unwrap_or_else(poem::Error::into_response),
+                    None => lanes.endpoint.call(request).await.unwrap_or_else(poem::Error::into_response),
                 };
                 Ok::<_, Infallible>(hyper::Response::<ResponseBody>::from(answer))
-            })
+            }))
         });
         let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);
         let _ = watcher.watch(connection.into_owned()).await;

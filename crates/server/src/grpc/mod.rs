@@ -12,8 +12,12 @@ mod products;
 mod users;
 mod webhooks;
 
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
+
+use futures_util::future::Either;
+use futures_util::FutureExt;
 
 use playground_domain::DomainError;
 use time::OffsetDateTime;
@@ -31,8 +35,8 @@ trait ToProto {
     fn to_proto(self) -> Self::Message;
 }
 
-/// The peer's address, put into request extensions by the one-port dispatcher (tonic cannot
-/// see the socket behind poem), for the anonymous rate budget.
+/// The peer's address, put into request extensions on the way to tonic (which cannot see the
+/// socket behind hyper), for the anonymous rate budget.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerIp(pub IpAddr);
 
@@ -119,9 +123,28 @@ fn deadline(metadata: &tonic::metadata::MetadataMap) -> Option<tokio::time::Inst
     tokio::time::Instant::now().checked_add(timeout)
 }
 
-/// The trailers-only answer to a call whose deadline passed before it was answered.
-pub fn deadline_exceeded() -> poem::Response {
-    trailers_only(tonic::Status::deadline_exceeded("the deadline (grpc-timeout) passed before the answer"))
+const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+
+/// How long a call may take, from its `grpc-timeout` field.
+pub fn timeout_of(headers: &http::HeaderMap) -> Option<std::time::Duration> {
+    headers.get(GRPC_TIMEOUT).and_then(|value| value.to_str().ok()).and_then(grpc_timeout)
+}
+
+/// A call held to its timeout: one not answered by then gets DEADLINE_EXCEEDED, in the form
+/// `expired` makes of it.
+pub fn within<F: Future>(
+    timeout: Option<std::time::Duration>,
+    call: F,
+    expired: fn(tonic::Status) -> F::Output,
+) -> impl Future<Output = F::Output> {
+    match timeout {
+        None => Either::Left(call),
+        Some(timeout) => Either::Right(tokio::time::timeout(timeout, call).map(move |answered| {
+            answered.unwrap_or_else(|_| {
+                expired(tonic::Status::deadline_exceeded("the deadline (grpc-timeout) passed before the answer"))
+            })
+        })),
+    }
 }
 
 /// The trailers-only answer to a call refused before it reached tonic.
@@ -129,7 +152,8 @@ pub fn refused(error: DomainError) -> poem::Response {
     trailers_only(error::status(error))
 }
 
-fn trailers_only(status: tonic::Status) -> poem::Response {
+/// A status as a trailers-only answer: one HEADERS frame, no message.
+pub fn trailers_only(status: tonic::Status) -> poem::Response {
     let (parts, ()) = status.into_http::<()>().into_parts();
     let mut response = poem::Response::builder().status(parts.status).finish();
     *response.headers_mut() = parts.headers;

@@ -189,6 +189,23 @@ async fn every_http_answer_says_what_is_left_of_the_one_budget() {
 }
 
 #[tokio::test]
+async fn without_credentials_one_address_has_one_budget_on_every_protocol() {
+    let mut settings = crate::helpers::settings();
+    settings.no_auth = true;
+    settings.default_tier.burst = 5;
+    settings.default_tier.per_second = 1;
+    let app = spawn_app_with(settings).await;
+    for protocol in PROTOCOLS {
+        let answer = app.call(protocol, Key::None, &Call::GetUser { id: 42 }).await;
+        assert!(answer.is_ok(), "{protocol:?} within the burst: {answer:?}");
+    }
+    for protocol in PROTOCOLS {
+        let answer = app.call(protocol, Key::None, &Call::GetUser { id: 42 }).await;
+        assert_eq!(answer, Err("RATE_LIMITED".to_owned()), "{protocol:?} after the address spent its burst elsewhere");
+    }
+}
+
+#[tokio::test]
 async fn no_auth_opens_every_operation_but_still_checks_keys_that_are_sent() {
     let mut settings = crate::helpers::settings();
     settings.no_auth = true;
