@@ -60,6 +60,13 @@ impl<B: Body + Unpin> Body for SyncBody<B> {
     }
 }
 
+/// tonic's answer as both gRPC paths hand it on: an oversized message's status restated, the body
+/// made `Sync`.
+fn tonic_answer(mut response: http::Response<tonic::body::Body>) -> http::Response<SyncBody<tonic::body::Body>> {
+    crate::grpc::restate_oversized_message(response.headers_mut());
+    response.map(SyncBody::new)
+}
+
 /// Is this request for tonic? gRPC, gRPC-Web and gRPC-Web-text all start with `application/grpc`.
 pub fn is_grpc(headers: &http::HeaderMap) -> bool {
     headers.get(http::header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(b"application/grpc"))
@@ -127,12 +134,11 @@ impl GrpcLane {
         let timeout = crate::grpc::timeout_of(request.headers());
         request.extensions_mut().insert(PeerIp(peer));
         let call = tower::ServiceExt::oneshot(self.routes.clone(), request).map(|answer| {
-            let Ok(mut response) = answer;
-            crate::grpc::restate_oversized_message(response.headers_mut());
+            let Ok(response) = answer;
             response
         });
         let answer = crate::grpc::within(timeout, call, tonic::Status::into_http)
-            .map(|response| response.map(|body| ResponseBody::new(SyncBody::new(body).map_err(std::io::Error::other))));
+            .map(|response| tonic_answer(response).map(|body| ResponseBody::new(body.map_err(std::io::Error::other))));
         self.observe.serve(begun, answer)
     }
 }
@@ -159,20 +165,16 @@ impl<R: Endpoint<Output = Response>> OnePort<R> {
         http: BoxEndpoint<'static, Response>,
         observe: Arc<Observe>,
     ) -> OnePort<R> {
-        let sync_body = |mut response: http::Response<tonic::body::Body>| {
-            crate::grpc::restate_oversized_message(response.headers_mut());
-            response.map(SyncBody::new)
-        };
         // gRPC-Web is translated to gRPC on its way in and back on its way out; plain gRPC goes
         // to tonic as it is, without passing through the translation.
         let grpc_web = ServiceBuilder::new()
-            .map_response(sync_body)
+            .map_response(tonic_answer)
             .layer(tonic_web::GrpcWebLayer::new())
             .service(grpc.clone())
             .compat()
             .map_to_response()
             .boxed();
-        let grpc = ServiceBuilder::new().map_response(sync_body).service(grpc).compat().map_to_response().boxed();
+        let grpc = ServiceBuilder::new().map_response(tonic_answer).service(grpc).compat().map_to_response().boxed();
         OnePort { grpc, grpc_web, rest, graphql, soap, http, observe }
     }
 
