@@ -1,9 +1,10 @@
 //! `/api/v1/orders` and `/api/v1/users/{id}/orders`: placing orders, moving them along their
 //! status machine, and deleting them.
 
+use super::paths::Path;
 use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, PageRequest};
 use poem::Request;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use time::OffsetDateTime;
 

@@ -1,8 +1,9 @@
 //! `/api/v1/products`: the catalogue, read-only.
 
+use super::paths::Path;
 use playground_domain::{Operation, PageRequest};
 use poem::Request;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::{Object, OpenApi};
 
 use super::caching::{cached, Cached, PUBLIC};

@@ -1,8 +1,9 @@
 //! `/api/v1/users`: the five user operations as resources and HTTP methods.
 
+use super::paths::Path;
 use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 use poem::Request;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Query;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 

@@ -1,9 +1,9 @@
 //! `/api/v1/webhooks`: register, list and remove hooks, read every delivery attempt, and the
 //! built-in receiver (`/api/v1/webhooks/inbox/{name}`), so a learner needs no public URL.
 
+use super::paths::Path;
 use playground_domain::{DomainError, Operation};
 use poem::Request;
-use poem_openapi::param::Path;
 use poem_openapi::payload::Binary;
 use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi};
