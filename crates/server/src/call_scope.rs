@@ -49,7 +49,7 @@ pub struct CallRecord {
     pub protocol: Protocol,
     /// Set by the transport: the error every gate call of this request answers instead of
     /// running (a forced failure, or why the knobs themselves were refused).
-    pub forced: Option<DomainError>,
+    pub forced: Option<Box<DomainError>>,
     /// Set by the gate: what the caller's budget had left after the call spent from it.
     pub budget: Option<BudgetLeft>,
     /// Set by the gate: the first operation the request ran, who called, and the first error
@@ -60,7 +60,7 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
-    pub fn new(protocol: Protocol, forced: Option<DomainError>) -> CallRecord {
+    pub fn new(protocol: Protocol, forced: Option<Box<DomainError>>) -> CallRecord {
         CallRecord { protocol, forced, budget: None, operation: None, caller: None, error: None }
     }
 
@@ -99,7 +99,7 @@ pub fn protocol() -> Protocol {
 
 /// The answer the knobs force on this call, if any.
 pub fn forced() -> Option<DomainError> {
-    CALL.try_with(|slot| slot.borrow().forced.clone()).ok().flatten()
+    CALL.try_with(|slot| slot.borrow().forced.as_deref().cloned()).ok().flatten()
 }
 
 /// Called by the gate after spending from a budget.

@@ -19,8 +19,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(30);
 pub struct CallKnobs {
     pub delay: Duration,
     /// The error to answer instead of running the call: the asked-for failure, or why a knob
-    /// was refused (INVALID_ARGUMENT).
-    pub forced: Option<DomainError>,
+    /// was refused (INVALID_ARGUMENT). Boxed: it is seldom there, and the knobs travel in every
+    /// request's future.
+    pub forced: Option<Box<DomainError>>,
 }
 
 impl CallKnobs {
@@ -57,7 +58,7 @@ impl CallKnobs {
             Err(why) => return CallKnobs::refused(delay_name, format!("{delay_name}: {why}")),
         };
         let forced = match fail.map(|code| ErrorCode::parse(code).ok_or(code)).transpose() {
-            Ok(code) => code.map(forced_failure),
+            Ok(code) => code.map(|code| Box::new(forced_failure(code))),
             Err(code) => {
                 let allowed: Vec<String> = ErrorCode::ALL.iter().map(|code| code.http_status().to_string()).collect();
                 return CallKnobs::refused(
@@ -70,7 +71,7 @@ impl CallKnobs {
     }
 
     fn refused(field: &str, why: impl Into<String>) -> CallKnobs {
-        CallKnobs { delay: Duration::ZERO, forced: Some(DomainError::invalid(field, why)) }
+        CallKnobs { delay: Duration::ZERO, forced: Some(Box::new(DomainError::invalid(field, why))) }
     }
 }
 

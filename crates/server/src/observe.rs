@@ -82,7 +82,9 @@ impl Observe {
         let call = call_scope::scope(CallRecord::new(protocol, knobs.forced), answer);
         let waited = match wait.is_zero() {
             true => Either::Left(call),
-            false => Either::Right(tokio::time::sleep(wait).then(move |()| call)),
+            // Boxed: a wait is seldom asked for, and its timer would make every request's
+            // future larger.
+            false => Either::Right(Box::pin(tokio::time::sleep(wait).then(move |()| call))),
         };
         waited.map(move |(answer, record)| {
             drop(in_flight);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::future::Either;
+use futures_util::future::{ready, Either};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -222,19 +222,23 @@ impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let lanes = lanes.clone();
             let too_large = head_bytes(&request) > max_header_bytes;
-            // Each lane's future in a box of its own size: a request's future (the request, its
-            // call scope, knobs and answer) is over a kilobyte, and hyper moves it, into a task of
-            // its own for each HTTP/2 stream; a box moves as a pointer.
-            if !too_large && GrpcLane::takes(&request) {
-                return Either::Right(Box::pin(async move { Ok(lanes.grpc.call(request, peer.ip()).await) }));
+            if too_large {
+                let refusal = hyper::Response::<ResponseBody>::from(head_too_large(&request, max_header_bytes));
+                return Either::Right(Either::Right(ready(Ok(refusal))));
             }
-            let refusal = too_large.then(|| head_too_large(&request, max_header_bytes));
-            let request = poem::Request::from((request, local.clone(), remote.clone(), scheme.clone()));
+            // Each lane's future in a box of its own size: a request's future (the request, its
+            // call scope, knobs and answer) is near a kilobyte, and hyper moves it, into a task of
+            // its own for each HTTP/2 stream; a box moves as a pointer.
+            if GrpcLane::takes(&request) {
+                return Either::Right(Either::Left(Box::pin(
+                    async move { Ok(lanes.grpc.call(request, peer.ip()).await) },
+                )));
+            }
+            let (local, remote, scheme) = (local.clone(), remote.clone(), scheme.clone());
+            // hyper's request becomes poem's inside the future, which then holds the smaller one.
             Either::Left(Box::pin(async move {
-                let answer = match refusal {
-                    Some(refusal) => refusal,
-                    None => lanes.endpoint.call(request).await.unwrap_or_else(poem::Error::into_response),
-                };
+                let request = poem::Request::from((request, local, remote, scheme));
+                let answer = lanes.endpoint.call(request).await.unwrap_or_else(poem::Error::into_response);
                 Ok::<_, Infallible>(hyper::Response::<ResponseBody>::from(answer))
             }))
         });

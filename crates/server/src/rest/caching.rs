@@ -63,7 +63,7 @@ fn listed(header: &str, etag: &str) -> bool {
 
 /// Serializes a representation and answers 304 when `If-None-Match` already has it.
 pub fn cached<T: Serialize>(request: &Request, value: &T, cache_control: &'static str) -> Cached<T> {
-    let body = serde_json::to_vec(value).unwrap_or_default();
+    let body = super::json::body_of(value).unwrap_or_default();
     let etag = etag_of(&body);
     let current = header_text(request, header::IF_NONE_MATCH).is_some_and(|tags| listed(tags, &etag));
     Cached { body: (!current).then_some(body), etag, cache_control, next: None, schema: PhantomData }

@@ -5,6 +5,7 @@
 //! a tree of whole segments matches a call, and its parameters are kept as places in the path,
 //! decoded only when an operation reads them.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use percent_encoding::percent_decode_str;
@@ -109,9 +110,13 @@ impl PathParameters {
     }
 
     /// The `index`th parameter of `path`, percent-decoded; `None` when it is not UTF-8.
-    fn get<'a>(&self, path: &'a str, index: usize) -> Option<std::borrow::Cow<'a, str>> {
-        let place = self.places[..self.count].get(index)?;
-        percent_decode_str(path.get(place.clone())?).decode_utf8().ok()
+    fn get<'a>(&self, path: &'a str, index: usize) -> Option<Cow<'a, str>> {
+        let raw = path.get(self.places[..self.count].get(index)?.clone())?;
+        match raw.contains('%') {
+            true => percent_decode_str(raw).decode_utf8().ok(),
+            // The path is text already: nothing to decode or check.
+            false => Some(Cow::Borrowed(raw)),
+        }
     }
 }
 
