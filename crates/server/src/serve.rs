@@ -220,12 +220,11 @@ impl<E: Endpoint<Output = Response> + 'static> Connection<E> {
         let Connection { max_header_bytes, lanes, http, local, peer, watcher } = self;
         let remote = RemoteAddr(peer.into());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let lanes = lanes.clone();
-            let too_large = head_bytes(&request) > max_header_bytes;
-            if too_large {
+            if head_bytes(&request) > max_header_bytes {
                 let refusal = hyper::Response::<ResponseBody>::from(head_too_large(&request, max_header_bytes));
                 return Either::Right(Either::Right(ready(Ok(refusal))));
             }
+            let lanes = lanes.clone();
             // Each lane's future in a box of its own size: a request's future (the request, its
             // call scope, knobs and answer) is near a kilobyte, and hyper moves it, into a task of
             // its own for each HTTP/2 stream; a box moves as a pointer.

@@ -1,7 +1,6 @@
 //! `/api/v1/orders` and `/api/v1/users/{id}/orders`: placing orders, moving them along their
 //! status machine, and deleting them.
 
-use super::paths::Path;
 use playground_domain::{DomainError, NewOrder, NewOrderItem, Operation, PageRequest};
 use poem::Request;
 use poem_openapi::param::Query;
@@ -10,6 +9,7 @@ use time::OffsetDateTime;
 
 use super::caching::{cached, if_match, Cached, PRIVATE};
 use super::json::{next_page_url, JsonBody, Paged};
+use super::paths::Path;
 use super::{credentials, Answer, Deleted, OrdersApi};
 
 /// Where an order is: pending → paid → shipped → delivered, or cancelled from pending or paid.

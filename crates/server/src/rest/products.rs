@@ -1,12 +1,12 @@
 //! `/api/v1/products`: the catalogue, read-only.
 
-use super::paths::Path;
 use playground_domain::{Operation, PageRequest};
 use poem::Request;
 use poem_openapi::param::Query;
 use poem_openapi::{Object, OpenApi};
 
 use super::caching::{cached, Cached, PUBLIC};
+use super::paths::Path;
 use super::{credentials, Answer, ProductsApi};
 
 /// Something an order can hold.

@@ -1,6 +1,5 @@
 //! `/api/v1/users`: the five user operations as resources and HTTP methods.
 
-use super::paths::Path;
 use playground_domain::{NewUser, Operation, PageRequest, UserPatch};
 use poem::Request;
 use poem_openapi::param::Query;
@@ -9,6 +8,7 @@ use time::OffsetDateTime;
 
 use super::caching::{cached, if_match, Cached, PRIVATE};
 use super::json::{next_page_url, JsonBody, Paged};
+use super::paths::Path;
 use super::{credentials, Answer, Deleted, UsersApi};
 
 /// A person who places orders.

@@ -1,7 +1,6 @@
 //! `/api/v1/webhooks`: register, list and remove hooks, read every delivery attempt, and the
 //! built-in receiver (`/api/v1/webhooks/inbox/{name}`), so a learner needs no public URL.
 
-use super::paths::Path;
 use playground_domain::{DomainError, Operation};
 use poem::Request;
 use poem_openapi::payload::Binary;
@@ -10,6 +9,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use time::OffsetDateTime;
 
 use super::json::JsonBody;
+use super::paths::Path;
 use super::{credentials, Answer, Deleted, WebhooksApi};
 use crate::webhooks::{valid_inbox_name, Received, MAX_INBOX_BODY};
 
