@@ -156,9 +156,15 @@ fn head_bytes(request: &hyper::Request<Incoming>) -> usize {
 /// 431 with its canonical code (INVALID_ARGUMENT), in the form the client reads.
 fn head_too_large(request: &hyper::Request<Incoming>, bound: usize) -> Response {
     let error = DomainError::invalid("headers", format!("the request's header block is over the {bound} byte bound"));
+    refusal(request, poem::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, error)
+}
+
+/// A request the accept loop refuses before any endpoint sees it, in the form its client reads:
+/// a gRPC status for gRPC, else problem+json with `status`.
+fn refusal(request: &hyper::Request<Incoming>, status: poem::http::StatusCode, error: DomainError) -> Response {
     match crate::one_port::is_grpc(request.headers()) {
         true => crate::grpc::refused(error),
-        false => crate::rest::problem_response(poem::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, error),
+        false => crate::rest::problem_response(status, error),
     }
 }
 
@@ -255,11 +261,8 @@ async fn refuse(stream: TcpStream, max_connections: usize) {
             format!("the server is at its bound of {max_connections} connections; retry shortly"),
             1,
         );
-        let refusal = match crate::one_port::is_grpc(request.headers()) {
-            true => crate::grpc::refused(error),
-            false => crate::rest::problem_response(poem::http::StatusCode::SERVICE_UNAVAILABLE, error),
-        };
-        let response: hyper::Response<ResponseBody> = refusal.into();
+        let response: hyper::Response<ResponseBody> =
+            refusal(&request, poem::http::StatusCode::SERVICE_UNAVAILABLE, error).into();
         async move { Ok::<_, Infallible>(response) }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
